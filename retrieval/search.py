@@ -1,0 +1,245 @@
+"""Hybrid retrieval over the served index: dense (Chroma), lexical (bm25s) and exact identifiers, fused by rank."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import index as idx
+from .embeddings import Embedder, get_embedder
+from .errors import IndexCorruptError
+from .models import HeaderField, PolicyMeta, Section
+from .settings import Settings
+from .store import ChromaStore
+
+RRF_K = 60
+# Where a passage sits says how likely it is to carry an answer; bibliographies mention everything.
+SECTION_PRIOR = {
+    "policy": 1.3, "criteria": 1.25, "exclusions": 1.2, "prior_approval": 1.1, "codes": 1.1,
+    "description": 1.0, "regulatory": 1.0, "guidelines": 1.0, "rationale": 0.95, "definitions": 1.0,
+    "documentation": 1.0, "benefit": 0.8, "header": 0.9, "disclaimer": 0.6, "other": 0.95,
+    "references": 0.5, "history": 0.6,
+}
+CODE_PATTERN = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+@dataclass(frozen=True)
+class UnitRecord:
+    unit_id: str
+    chunk_index: int
+    doc_key: str
+    kind: str
+    start: int
+    end: int
+    verdict: str | None
+    catch_all: bool
+    parent: str | None
+    embedded: bool
+    section: str
+    section_kind: str
+
+
+@dataclass(frozen=True)
+class ChunkRecord:
+    chunk_id: str
+    doc_key: str
+    section: str
+    section_kind: str
+    start: int
+    end: int
+    text: str
+    unit_ids: tuple[str, ...]
+
+
+@dataclass
+class PolicyRecord:
+    doc_key: str
+    source: str
+    text: str
+    meta: PolicyMeta
+    header: tuple[HeaderField, ...]
+    sections: tuple[Section, ...]
+    chunk_indexes: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Passage:
+    chunk: ChunkRecord
+    score: float  # fused score, higher is better
+    dense: float  # cosine similarity of the passage to the query (0 when not among the dense hits)
+    lexical: float
+    exact: bool
+
+
+class LoadedIndex:
+    """The served generation held in memory: what a question needs is precomputed at index time."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        import bm25s
+        import Stemmer
+
+        self.settings = settings
+        generation = idx.require_generation(settings)
+        self.generation = generation.name
+        self.embedder = embedder or get_embedder(settings.embedder)
+        if generation.manifest.get("embedder") != self.embedder.name:
+            raise IndexCorruptError(
+                f"the index at {settings.index} was built with {generation.manifest.get('embedder')!r} but this process "
+                f"embeds questions with {self.embedder.name!r}; rebuild with: policyqa ingest --rebuild"
+            )
+        self.store: ChromaStore = idx.open_store(generation)
+        self.policies: dict[str, PolicyRecord] = {}
+        records = self.store.get_all("policies")
+        for text, m in zip(records.documents, records.metadatas, strict=True):
+            header = tuple(HeaderField(*f) for f in json.loads(m.get("header_json", "[]")))
+            sections = tuple(Section(*s) for s in json.loads(m.get("sections_json", "[]")))
+            meta = PolicyMeta(
+                policy_id=m["policy_id"], title=m["title"], payer=m["payer"], effective=m.get("effective"),
+                reviewed=m.get("reviewed"), revised=m.get("revised"), line_of_business=m.get("line_of_business"),
+                aliases=tuple(a for a in m.get("aliases", "").split("|") if a),
+            )
+            self.policies[m["doc_key"]] = PolicyRecord(m["doc_key"], m["source"], text, meta, header, sections)
+
+        chunk_records = self.store.get_all("chunks")
+        order = sorted(range(len(chunk_records.ids)), key=lambda i: (chunk_records.metadatas[i]["doc_key"], chunk_records.metadatas[i]["start"]))
+        self.chunks: list[ChunkRecord] = []
+        self.units: dict[str, UnitRecord] = {}
+        self.chunk_pos: dict[str, int] = {}
+        for i in order:
+            m = chunk_records.metadatas[i]
+            n = len(self.chunks)
+            unit_rows = json.loads(m["units_json"])
+            for uid, kind, start, end, verdict, catch_all, parent, embedded in unit_rows:
+                self.units[uid] = UnitRecord(uid, n, m["doc_key"], kind, start, end, verdict or None, bool(catch_all),
+                                             parent or None, bool(embedded), m["section"], m["section_kind"])
+            chunk = ChunkRecord(chunk_records.ids[i], m["doc_key"], m["section"], m["section_kind"], m["start"], m["end"],
+                                chunk_records.documents[i], tuple(r[0] for r in unit_rows))
+            self.chunks.append(chunk)
+            self.chunk_pos[chunk.chunk_id] = n
+            if m["doc_key"] in self.policies:
+                self.policies[m["doc_key"]].chunk_indexes.append(n)
+
+        unit_records = self.store.get_all("units", embeddings=True)
+        self.unit_row = {uid: r for r, uid in enumerate(unit_records.ids)}
+        self.unit_vectors = unit_records.embeddings if unit_records.embeddings is not None and unit_records.embeddings.size else np.zeros((0, self.embedder.dim), np.float32)
+
+        self._stemmer = Stemmer.Stemmer("english")
+        self._bm25 = bm25s.BM25()
+        texts = [self._lexical_text(c) for c in self.chunks]
+        if texts:
+            tokens = bm25s.tokenize(texts, stopwords="en", stemmer=self._stemmer, show_progress=False)
+            self._bm25.index(tokens, show_progress=False)
+            self._vocab = tokens.vocab
+        else:
+            self._vocab = {}
+        self._exact: dict[str, set[int]] = defaultdict(set)
+        for n, chunk in enumerate(self.chunks):
+            for code in CODE_PATTERN.findall(chunk.text):
+                self._exact[code.upper()].add(n)
+        for policy in self.policies.values():
+            for n in policy.chunk_indexes:
+                if self.chunks[n].section_kind == "header":
+                    self._exact[policy.meta.policy_id.upper()].add(n)
+        self.vocabulary = self._build_vocabulary()
+        self._lock = threading.Lock()
+
+    # --- helpers
+    def _lexical_text(self, chunk: ChunkRecord) -> str:
+        policy = self.policies.get(chunk.doc_key)
+        title = policy.meta.title if policy else ""
+        return f"{title} {chunk.section} {chunk.text}"
+
+    def _build_vocabulary(self) -> dict[str, int]:
+        counts: dict[str, int] = defaultdict(int)
+        for chunk in self.chunks:
+            if chunk.section_kind in {"references", "history"}:
+                continue
+            for word in _WORD.findall(chunk.text.lower()):
+                counts[word] += 1
+        for policy in self.policies.values():
+            for word in _WORD.findall(" ".join([policy.meta.title, *policy.meta.aliases, policy.meta.payer]).lower()):
+                counts[word] += 5
+        return dict(counts)
+
+    def tokenize_query(self, text: str) -> list[str]:
+        import bm25s
+
+        tokens = bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
+        return [t for t in tokens[0] if t in self._vocab]
+
+    def unit_text(self, unit: UnitRecord) -> str:
+        return self.policies[unit.doc_key].text[unit.start:unit.end]
+
+    def unit_vector(self, unit_id: str) -> np.ndarray | None:
+        row = self.unit_row.get(unit_id)
+        return None if row is None else self.unit_vectors[row]
+
+    def stats(self) -> dict[str, object]:
+        by_payer: dict[str, int] = defaultdict(int)
+        for p in self.policies.values():
+            by_payer[p.meta.payer] += 1
+        return {
+            "generation": self.generation, "index": str(self.settings.index), "documents": len(self.policies),
+            "chunks": len(self.chunks), "units": len(self.units), "embedded_units": len(self.unit_row),
+            "embedder": self.embedder.name, "payers": dict(sorted(by_payer.items())),
+        }
+
+    # --- retrieval
+    def search(
+        self, query: str, *, k: int = 5, doc_keys: set[str] | None = None, query_vector: np.ndarray | None = None,
+        section_prior: bool = True,
+    ) -> list[Passage]:
+        """Top passages by reciprocal-rank fusion of dense, lexical and exact-identifier matches."""
+        if not self.chunks:
+            return []
+        depth = max(k * 4, 20)
+        mask = None
+        if doc_keys is not None:
+            mask = np.array([c.doc_key in doc_keys for c in self.chunks])
+            if not mask.any():
+                return []
+        fused: dict[int, float] = defaultdict(float)
+        dense_sim: dict[int, float] = {}
+        vector = self.embedder.encode_query(query) if query_vector is None else query_vector
+        where = {"doc_key": {"$in": sorted(doc_keys)}} if doc_keys is not None else None
+        with self._lock:  # one Chroma query at a time per process
+            hits = self.store.query("chunks", vector, depth, where)
+        for rank, hit in enumerate(hits):
+            n = self.chunk_pos.get(hit.id)
+            if n is None:
+                continue
+            dense_sim[n] = hit.score
+            fused[n] += 1.0 / (RRF_K + rank)
+        lexical = np.zeros(len(self.chunks), dtype=np.float32)
+        tokens = self.tokenize_query(query)
+        if tokens:
+            lexical = self._bm25.get_scores(tokens)
+            if mask is not None:
+                lexical = np.where(mask, lexical, 0.0)
+            top = np.argsort(-lexical)[:depth]
+            for rank, n in enumerate(int(t) for t in top):
+                if lexical[n] > 0:
+                    fused[n] += 1.0 / (RRF_K + rank)
+        exact_hits: set[int] = set()
+        for code in {c.upper() for c in CODE_PATTERN.findall(query.upper())} | self._policy_ids_in(query):
+            for n in self._exact.get(code, ()):
+                if mask is None or mask[n]:
+                    exact_hits.add(n)
+                    fused[n] += 2.0 / RRF_K  # an identifier match outranks any similarity
+        passages = []
+        for n, score in fused.items():
+            chunk = self.chunks[n]
+            prior = SECTION_PRIOR.get(chunk.section_kind, 1.0) if section_prior else 1.0
+            passages.append(Passage(chunk, score * prior, dense_sim.get(n, 0.0), float(lexical[n]), n in exact_hits))
+        passages.sort(key=lambda p: (-p.score, p.chunk.doc_key, p.chunk.start))
+        return passages[:k]
+
+    def _policy_ids_in(self, query: str) -> set[str]:
+        upper = query.upper()
+        return {p.meta.policy_id.upper() for p in self.policies.values() if p.meta.policy_id and p.meta.policy_id.upper() in upper}

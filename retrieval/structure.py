@@ -1,0 +1,372 @@
+"""Finds a policy's sections and quotable units (sentences, list items with their lead-ins, code rows, header fields).
+
+Works on the canonical text and only ever records spans into it, so every later quote is `text[start:end]`.
+Handles the heading styles payers use (`Prior Approval:`, ALL CAPS, numbered, Markdown, Title Case lines)
+and text hard-wrapped at ~70 columns, and restores sections whose headings were lost in extraction.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .metadata import header_fields
+from .verdicts import is_catch_all, verdict_of
+
+SECTION_KINDS = (
+    "header", "disclaimer", "benefit", "description", "policy", "criteria", "exclusions",
+    "prior_approval", "codes", "documentation", "definitions", "guidelines", "regulatory",
+    "rationale", "references", "history", "other",
+)
+# Heading words → section kind. Checked in order: the first keyword found in the heading wins.
+_KIND_KEYWORDS: tuple[tuple[str, str], ...] = (
+    ("history", "history"), ("revision", "history"),
+    ("prior approval", "prior_approval"), ("prior authorization", "prior_approval"),
+    ("preauthorization", "prior_approval"), ("pre-authorization", "prior_approval"),
+    ("precertification", "prior_approval"), ("pre-certification", "prior_approval"),
+    ("procedure code", "codes"), ("coding", "codes"), ("codes", "codes"), ("code table", "codes"),
+    ("billing", "codes"), ("hcpcs", "codes"), ("cpt", "codes"),
+    ("reference", "references"), ("bibliography", "references"), ("sources", "references"),
+    ("benefit application", "benefit"), ("applicability", "benefit"), ("scope", "benefit"),
+    ("line of business", "benefit"), ("lines of business", "benefit"),
+    ("regulatory", "regulatory"), ("fda", "regulatory"),
+    ("guideline", "guidelines"), ("position statement", "guidelines"), ("recommendation", "guidelines"),
+    ("rationale", "rationale"), ("evidence", "rationale"), ("literature", "rationale"),
+    ("scientific", "rationale"), ("discussion", "rationale"), ("summary of", "rationale"),
+    ("exclusion", "exclusions"), ("limitation", "exclusions"), ("not covered", "exclusions"),
+    ("criteria", "criteria"), ("indication", "criteria"), ("medical necessity", "criteria"),
+    ("documentation", "documentation"), ("definition", "definitions"), ("glossary", "definitions"),
+    ("description", "description"), ("background", "description"), ("overview", "description"),
+    ("introduction", "description"), ("about", "description"),
+    ("disclaimer", "disclaimer"),
+    ("policy", "policy"), ("coverage", "policy"), ("statement", "policy"), ("position", "policy"),
+)
+_SUBHEADING_PARENTS = {"guidelines", "references", "regulatory", "rationale", "description", "history"}
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
+_BLANK_CHARS = " \t\u00a0\f\v"
+_BULLET = re.compile(
+    r"^[ \t\u00a0]*(?:[\u2022\u25cf\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u2219\u00b7\-\*\u2013]"
+    r"|o(?=[ \t])|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=[ \t])|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=[ \t]))"
+    r"[ \t\u00a0]+(?=\S)"
+)
+_CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
+_NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
+_COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
+_INLINE_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z /\-]{2,40}?)[ \t]*:(?:\*\*|__)?[ \t]+(?=\S)")
+_PAGE_FOOTER = re.compile(r"^[ \t]*(?:page[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "vs", "via"}
+_ABBREVIATIONS = {
+    "e.g", "i.e", "eg", "ie", "etc", "vs", "al", "dr", "mr", "mrs", "ms", "no", "fig", "approx",
+    "u.s", "st", "inc", "co", "ltd", "jr", "sr", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
+    "sep", "sept", "oct", "nov", "dec", "vol", "pp", "ed", "eds", "min", "max", "ca",
+}
+_SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=[\s\u00a0]+[\"'\u201c(\[]?[A-Z0-9\u2022])")
+_EVIDENCE_START = re.compile(
+    r"^(?:the (?:published )?literature|the (?:body of )?(?:scientific )?evidence|evidence (?:from|for|is)|"
+    r"studies|a systematic review|published (?:studies|evidence)|clinical (?:trials|evidence))\b",
+    re.I,
+)
+_DESCRIPTION_START = re.compile(
+    r"^[A-Z][\w\-/ ]{2,60}?,?\s+(?:also (?:referred to|known|called)|refers to|is an? (?:procedure|treatment|therapy|"
+    r"injection|surgical|device|test|technique|minimally))",
+)
+_DISCLAIMER = re.compile(r"\bnot medical advice\b", re.I)
+
+
+@dataclass(frozen=True)
+class RawUnit:
+    kind: str  # sentence | lead_in | list_item | code_row | field | heading | line
+    start: int
+    end: int
+    section_index: int
+    verdict: str | None = None
+    catch_all: bool = False
+    parent_index: int | None = None  # index (in the units list) of a list item's lead-in
+    group: int = 0  # units sharing a group must stay in one chunk (a lead-in and its list)
+
+
+@dataclass(frozen=True)
+class RawSection:
+    name: str
+    kind: str
+    start: int
+    inferred: bool = False
+
+
+@dataclass(frozen=True)
+class Structure:
+    sections: tuple[RawSection, ...]
+    units: tuple[RawUnit, ...]
+
+    def section_end(self, index: int, text_len: int) -> int:
+        return self.sections[index + 1].start if index + 1 < len(self.sections) else text_len
+
+
+def section_kind(name: str) -> str:
+    lowered = name.lower()
+    for keyword, kind in _KIND_KEYWORDS:
+        if keyword in lowered:
+            return kind
+    return "other"
+
+
+def _is_blank(line: str) -> bool:
+    return line.strip(_BLANK_CHARS + "\r\n") == ""
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in _BLANK_CHARS + "\r\n":
+        start += 1
+    while end > start and text[end - 1] in _BLANK_CHARS + "\r\n":
+        end -= 1
+    return start, end
+
+
+def _title_case(name: str) -> bool:
+    words = [w.strip("()[],'\"") for w in name.split()]
+    significant = [w for w in words if w and w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    if not significant or not name.strip()[0].isupper():
+        return False
+    capitalised = sum(1 for w in significant if w[0].isupper())
+    return capitalised / len(significant) >= 0.75
+
+
+def _all_caps(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and not name.rstrip().endswith(".")
+
+
+def parse(text: str) -> Structure:
+    """Sections and quotable units of one policy text."""
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.end() > m.start()]
+    fields = header_fields(text)
+    header_end = max((f.end for f in fields), default=0)
+    field_starts = {f.start: f for f in fields}
+
+    blocks: list[list[tuple[int, int]]] = []
+    current: list[tuple[int, int]] = []
+    for start, end in lines:
+        if _is_blank(text[start:end]):
+            if current:
+                blocks.append(current)
+                current = []
+        else:
+            current.append((start, end))
+    if current:
+        blocks.append(current)
+
+    sections: list[RawSection] = []
+    units: list[RawUnit] = []
+    group_counter = [0]
+
+    def new_group() -> int:
+        group_counter[0] += 1
+        return group_counter[0]
+
+    def open_section(name: str, kind: str, start: int, inferred: bool = False) -> None:
+        sections.append(RawSection(name, kind, start, inferred))
+
+    def current_kind() -> str:
+        return sections[-1].kind if sections else "other"
+
+    if fields:
+        open_section("Header", "header", 0)
+
+    carried_lead: tuple[int, int] | None = None  # (lead-in unit index, group) from a paragraph just before a list block
+    for block_number, block in enumerate(blocks):
+        block_start = block[0][0]
+        next_block_is_list = (
+            block_number + 1 < len(blocks) and bool(_BULLET.match(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]]))
+        )
+        # --- the header: field lines and the plan name above them
+        if block_start < header_end or (fields and block_start <= header_end):
+            for start, end in block:
+                s, e = _trim(text, start, end)
+                if s >= e:
+                    continue
+                field = field_starts.get(start) or next((f for f in fields if f.start <= s < f.end), None)
+                units.append(RawUnit("field" if field else "line", s, e, len(sections) - 1, group=new_group()))
+            continue
+
+        prose: list[tuple[int, int]] = []  # line spans of the running paragraph
+        list_group: int | None = carried_lead[1] if carried_lead else None
+        lead_in_index: int | None = carried_lead[0] if carried_lead else None
+        carried_lead = None
+        last_item: int | None = None
+        table_block = sum(1 for s, e in block if _CODE_ROW.match(text[s:e])) >= 2
+
+        def flush_prose(before_list: bool) -> None:
+            nonlocal lead_in_index, list_group
+            if not prose:
+                return
+            span_start, span_end = _trim(text, prose[0][0], prose[-1][1])
+            prose.clear()
+            if span_start >= span_end:
+                return
+            sentences = split_sentences(text, span_start, span_end)
+            _infer_section(text, sentences[0], sections, open_section, current_kind())
+            section_index = len(sections) - 1
+            for i, (s, e) in enumerate(sentences):
+                sentence = text[s:e]
+                is_lead = before_list and i == len(sentences) - 1
+                group = new_group()
+                if is_lead:
+                    list_group = group
+                units.append(
+                    RawUnit(
+                        "lead_in" if is_lead else "sentence", s, e, section_index,
+                        verdict=verdict_of(sentence), catch_all=is_catch_all(sentence), group=group,
+                    )
+                )
+                if is_lead:
+                    lead_in_index = len(units) - 1
+
+        for line_number, (start, end) in enumerate(block):
+            line = text[start:end].rstrip("\r\n")
+            first = line_number == 0
+            alone = len(block) == 1
+            if _PAGE_FOOTER.match(line):
+                continue
+            heading = _heading_name(line, first, alone, next_block_is_list, current_kind(), table_block, text, block)
+            if heading is not None:
+                flush_prose(before_list=False)
+                name, subheading = heading
+                s, e = _trim(text, start, end)
+                if subheading:
+                    units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
+                else:
+                    open_section(name, section_kind(name), s)
+                    units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
+                list_group = lead_in_index = last_item = None
+                continue
+            inline = _INLINE_HEADING.match(line)
+            if inline and first and section_kind(inline.group("name")) in {"prior_approval", "codes", "policy", "criteria"} \
+                    and inline.group("name").lower() in _INLINE_LABELS:
+                flush_prose(before_list=False)
+                open_section(inline.group("name").strip(), section_kind(inline.group("name")), start)
+                prose.append((start + inline.end(), end))
+                continue
+            bullet = _BULLET.match(line)
+            if bullet:
+                if prose:
+                    flush_prose(before_list=True)
+                if list_group is None:
+                    list_group = new_group()
+                s, e = _trim(text, start + bullet.end(), end)
+                units.append(
+                    RawUnit("list_item", s, e, len(sections) - 1, verdict=verdict_of(text[s:e]),
+                            parent_index=lead_in_index, group=list_group)
+                )
+                last_item = len(units) - 1
+                continue
+            if table_block and (_CODE_ROW.match(line) or line.lstrip().startswith("|")):
+                flush_prose(before_list=False)
+                if re.fullmatch(r"[\s|:\-]+", line):
+                    continue  # a Markdown table rule
+                s, e = _trim(text, start, end)
+                units.append(RawUnit("code_row", s, e, len(sections) - 1, group=list_group or new_group()))
+                continue
+            if last_item is not None and not prose:
+                # a hard-wrapped list item continues on this line
+                item = units[last_item]
+                s, e = _trim(text, item.start, end)
+                units[last_item] = RawUnit(item.kind, s, e, item.section_index, verdict=verdict_of(text[s:e]),
+                                           parent_index=item.parent_index, group=item.group)
+                continue
+            prose.append((start, end))
+        flush_prose(before_list=next_block_is_list)
+        if next_block_is_list and lead_in_index is not None and units[lead_in_index].kind == "lead_in" and list_group is not None:
+            carried_lead = (lead_in_index, list_group)
+
+    # Units before the first section (no header, no heading yet) belong to a leading "Document" section.
+    if not sections or any(u.section_index < 0 for u in units):
+        sections.insert(0, RawSection("Document", "other", 0, inferred=True))
+        units = [RawUnit(u.kind, u.start, u.end, u.section_index + 1, u.verdict, u.catch_all, u.parent_index, u.group) for u in units]
+    return Structure(tuple(sections), tuple(units))
+
+
+_INLINE_LABELS = {
+    "prior approval", "prior authorization", "preauthorization", "pre-authorization", "precertification",
+    "policy", "policy statement", "coverage", "coverage statement", "codes", "coding",
+}
+
+
+def _heading_name(
+    line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
+    text: str, block: list[tuple[int, int]],
+) -> tuple[str, bool] | None:
+    """(name, is_subheading) when the line is a heading, else None."""
+    stripped = line.strip(_BLANK_CHARS)
+    if not stripped or len(stripped) > 90:
+        return None
+    md = _MD_HEADING.match(line)
+    if md:
+        return md.group("name").strip("*_ "), False
+    if _BULLET.match(line) and not _NUMBERED_HEADING.match(line):
+        return None
+    colon = _COLON_HEADING.match(line)
+    if colon and len(colon.group("name").split()) <= 8:
+        name = colon.group("name").strip()
+        known = section_kind(name) != "other"
+        # A short line ending in a colon right before a list is that list's lead-in, unless it names a section.
+        if known or not (next_block_is_list or not alone):
+            return name, False
+        return None
+    if not first:
+        # Hard-wrapped PDF text puts the first body line right under the heading; only first lines can head.
+        return None
+    if _NUMBERED_HEADING.match(line):
+        name = _NUMBERED_HEADING.match(line).group("name").strip()
+        if (_title_case(name) or section_kind(name) != "other") and len(name.split()) <= 7:
+            return name, False
+        return None
+    if _all_caps(stripped) and len(stripped.split()) <= 10 and not _CODE_ROW.match(line):
+        if table_block:
+            return None  # "CODE  DESCRIPTION" above a code table
+        name = stripped.rstrip(":").strip()
+        return name, False
+    if alone and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?" \
+            and not _CODE_ROW.match(line):
+        name = stripped.rstrip(":").strip()
+        if section_kind(name) == "other" and kind in _SUBHEADING_PARENTS:
+            return name, True
+        return name, False
+    return None
+
+
+def _infer_section(text: str, first_sentence: tuple[int, int], sections: list[RawSection], open_section, kind: str) -> None:
+    """Restore a section whose heading was lost in extraction, from what the paragraph says."""
+    s, e = first_sentence
+    sentence = text[s:e]
+    if _DISCLAIMER.search(text[s:s + 400]) and kind in {"header", "other"}:
+        open_section("Disclaimer", "disclaimer", s, inferred=True)
+    elif verdict_of(sentence) and kind in {"header", "disclaimer", "benefit", "description", "prior_approval",
+                                            "regulatory", "other", "rationale"}:
+        open_section("Policy", "policy", s, inferred=True)
+    elif _EVIDENCE_START.match(sentence) and kind in {"policy", "exclusions"} and sections and sections[-1].inferred:
+        open_section("Rationale", "rationale", s, inferred=True)
+    elif _DESCRIPTION_START.match(sentence) and kind in {"header", "disclaimer", "benefit", "other"}:
+        open_section("Description", "description", s, inferred=True)
+
+
+def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Sentence spans inside [start, end); line breaks inside a sentence are kept (hard-wrapped text)."""
+    spans: list[tuple[int, int]] = []
+    cursor = start
+    segment = text[start:end]
+    for match in _SENTENCE_END.finditer(segment):
+        boundary = start + match.end()
+        word = re.search(r"([A-Za-z.]+)\.?[\"'\u201d\u2019)\]]*$", text[cursor:boundary])
+        token = (word.group(1) if word else "").rstrip(".").lower()
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
+            continue
+        s, e = _trim(text, cursor, boundary)
+        if s < e:
+            spans.append((s, e))
+        cursor = boundary
+    s, e = _trim(text, cursor, end)
+    if s < e:
+        spans.append((s, e))
+    return spans
