@@ -47,6 +47,10 @@ STATEMENT_SECTIONS = {"policy", "criteria", "exclusions"}
 RETRIEVAL_MIN_DENSE = 0.50
 RETRIEVAL_MIN_LEXICAL = 2.0
 INDICATION_MIN_MATCH = 0.5
+UNKNOWN_WORDS_MIN_DENSE = 0.45
+_NOT_LIMITED = re.compile(r"\bnot limited to (?:particular|specific|certain|any) (?:diagnoses|conditions|indications|uses)\b", re.I)
+_QUALIFIED = re.compile(r"\b(?:for|when|if|who|unless|except|only|with|in|following|under|after|before)\b", re.I)
+_AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?[- ]old|yrs?[- ]old|yo\b|y/o)|\b(?:is|age[sd]?|aged) (\d{1,2})\b(?! ?(?:%|percent|kg|mg|months|weeks|days))", re.I)
 _GENERIC_INDICATION = {"pain", "low", "chronic", "acut", "sever", "mild", "condit", "disord", "diseas", "syndrom", "treat", "adult", "child", "patient", "member"}
 
 
@@ -333,8 +337,24 @@ class AnswerEngine:
                         score *= 0.9  # a named list item is the more specific match
                     if best is None or score > best[0]:
                         best = (score, statement, None if unit is statement.unit else unit)
-        catch_all = next((s for s in view.statements if s.unit.catch_all), None)
-        if best is not None and best[0] >= INDICATION_MIN_MATCH and not (unknown and best[0] < 0.75 and catch_all):
+        catch_all = next((s for s in view.statements if s.unit.catch_all or self._universal(view, s)), None)
+        age = _age(u.text)
+        if age is not None:
+            fitting = [s for s in view.statements if _age_fits(age, view.record.text[s.unit.start:s.unit.end])]
+            if fitting:
+                return _Finding(view, fitting[0].unit.verdict, [(fitting[0].unit, "verdict", 1.0)])
+        if best is not None and unknown and best[0] >= INDICATION_MIN_MATCH:
+            # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
+            phrase = " ".join(_surface(u.text, tuple(u.indication)))
+            target = best[2] or best[1].unit
+            vector = self.index.unit_vector(target.unit_id)
+            if vector is not None and float(vector @ self.index.embedder.encode_query(phrase)) < UNKNOWN_WORDS_MIN_DENSE:
+                best = None
+        if best is not None and best[0] >= INDICATION_MIN_MATCH and self._describes_better(view, indication, best[0]):
+            best = None  # the question names a procedure the policy describes (and covers), not one of its exceptions
+            primary = view.statements[0]
+            return _Finding(view, primary.unit.verdict, [(primary.unit, "verdict", 1.0)])
+        if best is not None and best[0] >= INDICATION_MIN_MATCH:
             _, statement, item = best
             if item is not None and item.verdict and item.verdict != statement.unit.verdict:
                 return _Finding(view, item.verdict, [(item, "verdict", best[0])], item)
@@ -359,6 +379,21 @@ class AnswerEngine:
         cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
         return _Finding(view, primary.unit.verdict, cites)
 
+    def _describes_better(self, view: _PolicyView, indication: list[str], statement_score: float) -> bool:
+        described = [x for k in ("description", "definitions") for x in view.units_by_section_kind.get(k, [])
+                     if x.kind == "list_item"]
+        best = max((self._match(indication, x, view) for x in described), default=0.0)
+        return best >= 0.9 and best > statement_score + 0.15
+
+    def _universal(self, view: _PolicyView, statement: _Statement) -> bool:
+        """ "Acupuncture ... is covered." with no list and no qualifier, or "Coverage is not limited to particular diagnoses." """
+        text = view.record.text
+        for x in view.units_by_section_kind.get(statement.unit.section_kind, []):
+            if not x.verdict and _NOT_LIMITED.search(text[x.start:x.end]):
+                return True
+        sentence = text[statement.unit.start:statement.unit.end]
+        return not statement.items and not _QUALIFIED.search(sentence.replace("with or without", ""))
+
     def _indication_in_policy(self, indication: list[str], view: _PolicyView) -> bool:
         """True when the policy's statements name the indication somewhere (then the primary statement is the answer)."""
         for statement in view.statements:
@@ -379,22 +414,39 @@ class AnswerEngine:
         return hit / total + 0.1 * precision
 
     def _criteria(self, view: _PolicyView, u: Understanding) -> _Finding:
-        with_criteria = [s for s in view.statements if s.unit.verdict == "covered_with_criteria"]
-        if not with_criteria:
+        if not view.statements:
             return self._coverage(view, u)
-        # the criteria list may follow the statement under its own lead-in ("Criteria (all must be met):")
+        # the criteria may sit under the statement or under their own lead-in ("Criteria (all must be met):")
         pool: list[tuple[_Statement, UnitRecord]] = []
-        for s in with_criteria:
+        for s in view.statements:
             pool += [(s, item) for item in s.items]
             pool += [(s, item) for item in self._following_list(view, s)]
-        words = list(u.indication) + [w for w in content_words(u.expanded) if w not in u.indication]
-        best = max(((self._match(words, item, view), s, item) for s, item in pool), key=lambda t: t[0], default=None)
-        if best is not None and best[0] >= 0.34:
-            score, statement, item = best
+            pool += [(s, x) for x in self._sentences_after(view, s)]
+        owner = {item.unit_id: s for s, item in pool}
+        if pool and u.indication:
+            ranked = self._rank(view, u, [item for _, item in pool], list(u.indication))
+            score, item = ranked[0]
+            statement = owner[item.unit_id]
             return _Finding(view, statement.unit.verdict, [(item, "item", score), (statement.unit, "verdict", score)], item)
+        with_criteria = [s for s in view.statements if s.unit.verdict == "covered_with_criteria"] or view.statements
         statement = with_criteria[0]
-        cites = [(statement.unit, "verdict", 1.0)] + [(i, "item", 0.5) for i in (statement.items or self._following_list(view, statement))[:6]]
+        items = statement.items or self._following_list(view, statement)
+        cites = [(statement.unit, "verdict", 1.0)] + [(i, "item", 0.5) for i in items[:6]]
         return _Finding(view, statement.unit.verdict, cites)
+
+    def _sentences_after(self, view: _PolicyView, statement: _Statement) -> list[UnitRecord]:
+        """Plain sentences that qualify a statement, up to the next statement ("Limited to one per 3 years.")."""
+        units = view.units_by_section_kind.get(statement.unit.section_kind, [])
+        out = []
+        for x in units:
+            if x.start <= statement.unit.start or x.kind != "sentence":
+                continue
+            if x.verdict:
+                break
+            out.append(x)
+            if len(out) >= 4:
+                break
+        return out
 
     def _following_list(self, view: _PolicyView, statement: _Statement) -> list[UnitRecord]:
         """A criteria list set out under its own lead-in right after the statement."""
@@ -422,6 +474,11 @@ class AnswerEngine:
         units = [x for x in view.units_by_section_kind.get("codes", []) if x.kind in {"list_item", "code_row"}]
         if not units:
             units = [x for x in self._all_units(view) if x.kind in {"list_item", "code_row"} and _has_code(view, x)]
+        besides = re.search(r"\b(?:besides|other than|except|apart from|in addition to|aside from)\b", u.text, re.I)
+        if u.codes and besides:
+            others = [x for x in units if _has_code(view, x) and not any(c in view.record.text[x.start:x.end].upper() for c in u.codes)]
+            if others:
+                return _Finding(view, None, [(x, "answer", 1.0) for x in others[:8]])
         if u.codes:
             wanted = [x for x in units if any(c in view.record.text[x.start:x.end].upper() for c in u.codes)]
             if wanted:
@@ -438,11 +495,15 @@ class AnswerEngine:
     def _prior_approval(self, view: _PolicyView, u: Understanding) -> _Finding:
         units = [x for x in view.units_by_section_kind.get("prior_approval", []) if x.kind not in {"heading", "line"}]
         if units:
-            words = [w for w in content_words(u.expanded) if w not in {"prior", "approv", "author", "requir", "need"}]
-            ranked = sorted(units, key=lambda x: -self._match(words, x, view)) if words else units
-            if not words or self._match(words, ranked[0], view) == 0:
-                ranked = units
-            return _Finding(view, None, [(x, "answer", 1.0) for x in ranked[:3]])
+            words = [w for w in u.indication if w not in {"prior", "approv", "author", "requir", "need", "again"}]
+            ranked = [(1.0, x) for x in units]
+            if words:
+                scored = self._rank(view, u, units, words)
+                if self._match(words, scored[0][1], view) > 0:
+                    ranked = scored
+            top = self._paragraph(view, ranked[0][1], units)
+            rest = [(x, "answer", sc) for sc, x in ranked[1:3] if not (top.start <= x.start < top.end)]
+            return _Finding(view, None, [(top, "answer", ranked[0][0]), *rest])
         mentions = [x for x in self._all_units(view)
                     if x.section_kind not in {"references", "history", "disclaimer"} and x.kind != "heading"
                     and _mentions_prior_approval(view.record.text[x.start:x.end])]
@@ -454,6 +515,12 @@ class AnswerEngine:
     def _dates(self, view: _PolicyView, u: Understanding) -> _Finding:
         record = view.record
         wanted = u.date_field or "reviewed"
+        header_units = [x for x in view.units_by_section_kind.get("header", []) if x.kind == "field"]
+        asked = u.text.lower()
+        if "effective" in asked and not re.search(r"original|first|origin", asked):
+            exact = [x for x in header_units if record.text[x.start:x.end].lower().startswith("effective date")]
+            if exact:
+                return _Finding(view, None, [(exact[0], "answer", 1.0)])
         by_name = {f.name: f for f in record.header}
         order = [wanted] + [n for n in ("reviewed", "revised", "effective") if n != wanted]
         fields = [by_name[n] for n in order if n in by_name]
@@ -471,11 +538,12 @@ class AnswerEngine:
                        verdict: str | None = None, note: str | None = None) -> _Finding:
         pool = [x for k in kinds for x in view.units_by_section_kind.get(k, []) if x.kind in {"sentence", "lead_in", "list_item"}]
         if not pool:
-            pool = [x for x in self._all_units(view) if x.embedded]
+            pool = [x for x in self._all_units(view) if x.kind in {"sentence", "lead_in", "list_item", "code_row"}
+                    and x.section_kind not in {"references", "disclaimer", "benefit"}]
         if not pool:
             return _Finding(view, verdict, [], note=note)
         vector = self.index.embedder.encode_query(u.expanded)
-        words = list(dict.fromkeys(content_words(u.expanded)))
+        words = list(u.indication) or list(dict.fromkeys(content_words(u.expanded)))
         scored = []
         first_in_section: set[str] = set()
         seen_sections: set[str] = set()
@@ -488,9 +556,38 @@ class AnswerEngine:
             dense = float(v @ vector) if v is not None else 0.0
             lexical = self._match(words, x, view) if words else 0.0
             bonus = 0.15 if (kinds and kinds[0] in {"description", "definitions"} and x.unit_id in first_in_section) else 0.0
-            scored.append((dense + 0.5 * lexical + bonus, x))
+            scored.append((dense + lexical + bonus, x))
         scored.sort(key=lambda t: -t[0])
         return _Finding(view, verdict, [(x, "answer", s) for s, x in scored[:3]], note=note)
+
+    def _rank(self, view: _PolicyView, u: Understanding, units: list[UnitRecord], words: list[str]) -> list[tuple[float, UnitRecord]]:
+        """Units by what the question asks: its indication words (in-policy IDF) and the sentence vectors."""
+        vector = self.index.embedder.encode_query(u.expanded)
+        scored = []
+        for x in units:
+            v = self.index.unit_vector(x.unit_id)
+            dense = float(v @ vector) if v is not None else 0.0
+            scored.append((self._match(words, x, view) + 0.5 * dense, x))
+        scored.sort(key=lambda t: -t[0])
+        return scored
+
+    def _paragraph(self, view: _PolicyView, unit: UnitRecord, units: list[UnitRecord]) -> UnitRecord:
+        """A short paragraph ("Not applicable. Because cosmetic services are a contract exclusion, ...") is quoted whole."""
+        text = view.record.text
+        same = [x for x in units if x.kind in {"sentence", "lead_in"} and x.section == unit.section]
+        if unit not in same:
+            return unit
+        i = same.index(unit)
+        lo = hi = i
+        while lo > 0 and "\n\n" not in text[same[lo - 1].end:same[lo].start]:
+            lo -= 1
+        while hi + 1 < len(same) and "\n\n" not in text[same[hi].end:same[hi + 1].start]:
+            hi += 1
+        start, end = same[lo].start, same[hi].end
+        if lo == hi or end - start > 400:
+            return unit
+        return UnitRecord(unit.unit_id, unit.chunk_index, unit.doc_key, "paragraph", start, end, None, False, None,
+                          unit.embedded, unit.section, unit.section_kind)
 
     def _all_units(self, view: _PolicyView) -> list[UnitRecord]:
         return [x for units in view.units_by_section_kind.values() for x in units]
@@ -621,11 +718,53 @@ class AnswerEngine:
         return Answer(answer_id, question, audience, text, None, True, "not_in_corpus", (), DISCLAIMER, _ms(started), None, (), tuple(notes))
 
 
+_PREFIXES = ("intra", "extra", "trans", "endo", "peri", "para", "sub", "non", "electro", "micro", "neuro")
+
+
+def _root(word: str) -> str:
+    for prefix in _PREFIXES:
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            return word[len(prefix):]
+    return word
+
+
 def _names(word: str, words: set[str]) -> bool:
     if word in words:
         return True
-    # "gastric" is named by "intragastric"; only for longer stems, so "arm" never matches "pharmacy"
-    return len(word) >= 5 and any(len(w) >= 5 and (word in w or w in word) for w in words)
+    if len(word) < 5:
+        return False
+    # "gastric" is named by "intragastric", "acupunctur" by "electroacupunctur"; only for longer stems
+    root = _root(word)
+    for w in words:
+        if len(w) < 5:
+            continue
+        other = _root(w)
+        if root.startswith(other) or other.startswith(root):
+            if min(len(root), len(other)) >= 5:
+                return True
+    return False
+
+
+def _age(text: str) -> int | None:
+    match = _AGE.search(text)
+    if not match:
+        return None
+    return int(match.group(1) or match.group(2))
+
+
+def _age_fits(age: int, sentence: str) -> bool:
+    """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older") include the age?"""
+    s = sentence.lower()
+    for lo, hi in re.findall(r"ages? (\d{1,2}) (?:through|to|-|and) (\d{1,2})", s):
+        if int(lo) <= age <= int(hi):
+            return True
+    for limit in re.findall(r"(?:younger than|under|less than) (\d{1,2})(?: years)?", s):
+        if age < int(limit):
+            return True
+    for limit in re.findall(r"(?:age )?(\d{1,2}) (?:years )?(?:and|or) (?:older|over)", s):
+        if age >= int(limit):
+            return True
+    return False
 
 
 def _weight(word: str) -> float:

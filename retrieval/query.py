@@ -17,8 +17,9 @@ _POLICY_NUMBER = re.compile(r"\b(?:[A-Z]{2,5}-)*[A-Z]{0,5}-?\d+(?:[.\-]\d+)+\b",
 _INTENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("prior_approval", re.compile(r"prior (?:auth|approval)|pre-?auth|pre-?approv|pre-?cert|authori[sz]ation|\bneeds? (?:an? )?approval|approval (?:first|before|required|needed)|\bpa\b required", re.I)),
     ("codes", re.compile(r"\b(?:codes?|cpt|hcpcs|bill(?:ed|ing)?|modifiers?)\b", re.I)),
-    ("dates", re.compile(r"\b(?:when (?:was|did|is)|what date|date|reviewed?|review date|revised|revision|effective|last updated|updated|how (?:old|current|recent)|latest version|originally)\b", re.I)),
+    ("dates", re.compile(r"\b(?:when (?:was|did|is|were)|what date|dates?|how (?:old|current|recent)|last (?:reviewed|revised|updated|review|revision|changed)|review date|effective date|reviewed|originally|latest version|is (?:it|this|that|the policy) (?:current|up to date))\b", re.I)),
     ("criteria", re.compile(r"\b(?:criteria|criterion|requirements?|requirement|require[sd]?|qualify|qualifies|qualifying|eligib\w*|bmi|how long|how often|how many|have to|has to|must|limit\w*|before [\w\s]{0,30}(?:approv\w*|consider\w*|cover\w*)|what (?:do|does) (?:i|a member|the member|the patient|they) (?:need|have) to|conditions? (?:for|to)|must (?:i|the member|a member|the patient)|needs? to (?:have|meet|be))\b", re.I)),
+    ("evidence", re.compile(r"^\s*why\b", re.I)),
     ("regulatory", re.compile(r"\b(?:fda|food and drug|regulat\w*|off-label|approved by)\b", re.I)),
     ("evidence", re.compile(r"\b(?:evidence|studies|study|research|literature|trials?|guidelines?|recommend\w*|position statements?|societ(?:y|ies)|college|association|does it work|proven|efficacy|effective(?:ness)? for)\b", re.I)),
     ("definition", re.compile(r"^\s*(?:what(?:'s| is| are)|define|definition of|explain|describe|how does .{0,40} work|tell me about)\b", re.I)),
@@ -29,7 +30,7 @@ _DATE_FIELDS = (
     ("effective", re.compile(r"\b(?:original(?:ly)?|first|effective|start(?:ed)?|since|began|origin\w*)\b", re.I)),
     ("reviewed", re.compile(r"\b(?:review\w*|current|recent|latest)\b", re.I)),
 )
-_COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|versus|vs\.?|both|each (?:plan|payer)|all (?:the )?(?:plans|payers)|every (?:plan|payer)|other (?:plans?|payers?)|which (?:plans?|payers?))\b", re.I)
+_COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|versus|vs\.?|both|same (?:way|as|rules?|code)|each (?:plan|payer)|all (?:the )?(?:plans|payers)|every (?:plan|payer)|other (?:plans?|payers?)|which (?:plans?|payers?))\b", re.I)
 _FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|also|same|ok(?:ay)?,? (?:and|what)|is that|does that|does it|is it|what's the|what is the|and the)\b", re.I)
 _PRONOUN_ONLY = re.compile(r"\b(?:it|that|this|those|them|they|the same)\b", re.I)
 
@@ -57,7 +58,8 @@ class QuestionReader:
     def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None):
         self._policies = policies
         self._vocab = vocabulary
-        self._vocab_words = [w for w, n in vocabulary.items() if len(w) >= 4 and not w.isdigit()]
+        self._stem_vocab = set(_content_words(" ".join(vocabulary)))
+        self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
         self._payers: dict[str, str] = {}  # lowered name or distinctive first word → payer as written
         for p in policies.values():
             name = p.meta.payer
@@ -87,6 +89,12 @@ class QuestionReader:
                 frequency[word] = frequency.get(word, 0) + 1
         n = max(1, len(self._profiles))
         self._profile_idf = {w: __import__("math").log(1 + n / f) for w, f in frequency.items()}
+        surface: set[str] = set()
+        for p in policies.values():
+            surface |= set(_WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
+        for text in (profiles or {}).values():
+            surface |= set(_WORD.findall(text.lower()))
+        self._vocab_words = sorted(w for w in surface if len(w) >= 4 and not w.isdigit())
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
         if not history:
@@ -132,11 +140,14 @@ class QuestionReader:
         if intent == "general":
             intent = last_service.intent if last_service.intent != "general" else "coverage"
         payers = current.payers or last_service.payers
+        if current.comparison and current.payers:
+            payers = tuple(dict.fromkeys(last_service.payers + current.payers))
         indication = current.indication
-        if not indication and intent in {"coverage", "criteria"} and current.intent in {"general", "coverage"}:
+        if not indication and intent in {"coverage", "criteria", "codes"}:
             indication = last_service.indication
         return replace(
-            current, doc_keys=last_service.doc_keys, service_score=last_service.service_score, payers=payers,
+            current, doc_keys=tuple(dict.fromkeys(last_service.doc_keys + (current.doc_keys if current.comparison else ()))),
+            service_score=last_service.service_score, payers=payers,
             policy_ids=current.policy_ids or last_service.policy_ids, intent=intent,
             date_field=current.date_field or (last_service.date_field if intent == "dates" else None),
             indication=indication, unknown_payer=current.unknown_payer or last_service.unknown_payer,
@@ -189,7 +200,7 @@ class QuestionReader:
             best = 0.0
             for phrase in phrase_sets:
                 total = sum(self._weight.get(w, 1.0) for w in phrase)
-                hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words)
+                hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
                 best = max(best, hit / total if total else 0.0)
             if best >= 0.5:
                 scores.append((key, best))
@@ -200,6 +211,11 @@ class QuestionReader:
 
     def _services_by_profile(self, words: set[str]) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
+        payer_stems = set(_content_words(" ".join(self._payers).lower()))
+        unknown = {w for w in words if w not in self._stem_vocab and w not in self._profile_idf and not w.isdigit()
+                   and len(w) >= 4 and w not in payer_stems and w not in _GENERIC_SERVICE}
+        if unknown:
+            return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
         words = {w for w in words if w in self._profile_idf and w not in _GENERIC_SERVICE and not w.isdigit()}
         payer_words = set(_content_words(" ".join(self._payers).lower()))
         words -= payer_words

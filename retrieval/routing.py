@@ -50,7 +50,7 @@ _INJECTION_SENTENCE = re.compile(
 )
 _ATTACK_REQUEST = re.compile(
     r"\b(?:(?:reveal|show|print|repeat|display|output|give me|tell me|what(?:'s| is| are)) (?:me )?(?:your |the )?(?:system |hidden |initial |original )?(?:prompt|instructions|configuration|rules)|"
-    r"(?:write|draft|create|generate|make|fabricate|forge|compose)\b[^.?!]{0,40}\b(?:approval|authorization|appeal|letter|"
+    r"(?:write|draft|create|generate|make|fabricate|forge|compose)\b[^.?!]{0,40}\b(?:approval|authorization|appeal|letter|fake|polic(?:y|ies)|"
     r"determination|attestation|certificate|note|quote from|document)|"
     r"(?:dump|export|list|print|output|download)\b[^.?!]{0,30}\b(?:all|every|entire|whole|full)\b[^.?!]{0,30}\b(?:polic(?:y|ies)|documents?|database|index|members?|data|corpus)|"
     r"(?:make up|invent)\b[^.?!]{0,30}\b(?:quote|policy|statement))",

@@ -20,7 +20,7 @@ SECTION_KINDS = (
 )
 # Heading words → section kind. Checked in order: the first keyword found in the heading wins.
 _KIND_KEYWORDS: tuple[tuple[str, str], ...] = (
-    ("history", "history"), ("revision", "history"),
+    ("history", "history"), ("revision history", "history"), ("revisions", "history"),
     ("prior approval", "prior_approval"), ("prior authorization", "prior_approval"),
     ("preauthorization", "prior_approval"), ("pre-authorization", "prior_approval"),
     ("precertification", "prior_approval"), ("pre-certification", "prior_approval"),
@@ -41,7 +41,8 @@ _KIND_KEYWORDS: tuple[tuple[str, str], ...] = (
     ("disclaimer", "disclaimer"),
     ("policy", "policy"), ("coverage", "policy"), ("statement", "policy"), ("position", "policy"),
 )
-_SUBHEADING_PARENTS = {"guidelines", "references", "regulatory", "rationale", "description", "history"}
+STATEMENT_KINDS = {"policy", "criteria", "exclusions"}
+_SUBHEADING_PARENTS = {"policy", "criteria", "exclusions", "guidelines", "references", "regulatory", "rationale", "description", "history"}
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _BLANK_CHARS = " \t\u00a0\f\v"
@@ -223,13 +224,17 @@ def parse(text: str) -> Structure:
                 if is_lead:
                     lead_in_index = len(units) - 1
 
+        after_heading = False
         for line_number, (start, end) in enumerate(block):
             line = text[start:end].rstrip("\r\n")
-            first = line_number == 0
+            first = line_number == 0 or after_heading
+            after_heading = False
             alone = len(block) == 1
             if _PAGE_FOOTER.match(line):
                 continue
-            heading = _heading_name(line, first, alone, next_block_is_list, current_kind(), table_block, text, block)
+            following = block[line_number + 1:] if line_number + 1 < len(block) else []
+            heading = _heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
+                                    text, [(start, end), *following])
             if heading is not None:
                 flush_prose(before_list=False)
                 name, subheading = heading
@@ -240,6 +245,7 @@ def parse(text: str) -> Structure:
                     open_section(name, section_kind(name), s)
                     units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
                 list_group = lead_in_index = last_item = None
+                after_heading = True
                 continue
             inline = _INLINE_HEADING.match(line)
             if inline and first and section_kind(inline.group("name")) in {"prior_approval", "codes", "policy", "criteria"} \
@@ -327,8 +333,11 @@ def _heading_name(
             return None  # "CODE  DESCRIPTION" above a code table
         name = stripped.rstrip(":").strip()
         return name, False
-    if alone and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?" \
-            and not _CODE_ROW.match(line):
+    next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
+    short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
+                   or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_KINDS)
+    if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
+            and not _CODE_ROW.match(line) and not _BULLET.match(next_line):
         name = stripped.rstrip(":").strip()
         if section_kind(name) == "other" and kind in _SUBHEADING_PARENTS:
             return name, True

@@ -94,6 +94,8 @@ NON_INDICATION = set(
     currently under per via case rep check look looking see find regarding re anything something whether might
     program health care able eligible one two etc applications application indications indication conditions condition
     purposes purpose situation covered? cover? else
+    husband wife spouse partner mom mother dad father son daughter kid kids family friend grandma grandpa grandmother
+    grandfather brother sister aunt uncle baby wants someone somebody person people guy lady man woman
     """.split()
 )
 
