@@ -14,7 +14,7 @@ import numpy as np
 from .errors import PolicyQAError, QuestionError, QuoteIntegrityError
 from .models import AUDIENCES
 from .query import QuestionReader, Understanding, content_words
-from .routing import screen
+from .routing import screen, strip_attack
 from .search import LoadedIndex, PolicyRecord, UnitRecord
 from .settings import Settings
 from .verdicts import polarity_agrees
@@ -175,7 +175,11 @@ class AnswerEngine:
             notes.append("Instructions or pasted 'policy updates' inside a question are ignored: answers come only from the policy documents.")
         if screened.route is not None:
             return self._routed(answer_id, question, audience, screened.route, notes, started)
-        understanding = self.reader.read(screened.text, history)
+        if screened.injection:
+            real = strip_attack(screened.text) or screened.text
+            understanding = self.reader.read(real, [*history, screened.text])
+        else:
+            understanding = self.reader.read(screened.text, history)
         if understanding.unknown_payer and not understanding.payers:
             return self._not_in_corpus(answer_id, question, audience, notes, started,
                                        f"I don't have any {understanding.unknown_payer.title()} medical policies, so I can't say what "
@@ -349,6 +353,9 @@ class AnswerEngine:
             target = best[2] or best[1].unit
             vector = self.index.unit_vector(target.unit_id)
             if vector is not None and float(vector @ self.index.embedder.encode_query(phrase)) < UNKNOWN_WORDS_MIN_DENSE:
+                if catch_all is None:
+                    cites = [(s.unit, "context", 0.5) for s in view.statements[:3]]
+                    return _Finding(view, "no_statement", cites, note=" ".join(_surface(u.text, unknown)))
                 best = None
         if best is not None and best[0] >= INDICATION_MIN_MATCH and self._describes_better(view, indication, best[0]):
             best = None  # the question names a procedure the policy describes (and covers), not one of its exceptions
@@ -414,7 +421,7 @@ class AnswerEngine:
         return hit / total + 0.1 * precision
 
     def _criteria(self, view: _PolicyView, u: Understanding) -> _Finding:
-        if not view.statements:
+        if not view.statements or _age(u.text) is not None:
             return self._coverage(view, u)
         # the criteria may sit under the statement or under their own lead-in ("Criteria (all must be met):")
         pool: list[tuple[_Statement, UnitRecord]] = []
@@ -739,9 +746,8 @@ def _names(word: str, words: set[str]) -> bool:
         if len(w) < 5:
             continue
         other = _root(w)
-        if root.startswith(other) or other.startswith(root):
-            if min(len(root), len(other)) >= 5:
-                return True
+        if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
+            return True
     return False
 
 
@@ -761,10 +767,7 @@ def _age_fits(age: int, sentence: str) -> bool:
     for limit in re.findall(r"(?:younger than|under|less than) (\d{1,2})(?: years)?", s):
         if age < int(limit):
             return True
-    for limit in re.findall(r"(?:age )?(\d{1,2}) (?:years )?(?:and|or) (?:older|over)", s):
-        if age >= int(limit):
-            return True
-    return False
+    return any(age >= int(limit) for limit in re.findall(r"(?:age )?(\d{1,2}) (?:years )?(?:and|or) (?:older|over)", s))
 
 
 def _weight(word: str) -> float:

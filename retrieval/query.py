@@ -239,7 +239,11 @@ class QuestionReader:
         for key in doc_keys:
             p = self._policies[key]
             service |= set(_content_words(_expand(" ".join([p.meta.title, *p.meta.aliases]).lower())))
-        payer_words = set(_content_words(" ".join(payers).lower())) | {"wellmark"}
+        # abbreviations that stand for the service itself ("prp", "scs", "cgm") are not indications either
+        for abbreviation, expansion in SYNONYMS.items():
+            if " " not in abbreviation and service and set(_content_words(expansion)) - {abbreviation} <= service | {abbreviation}:
+                service |= set(_content_words(abbreviation))
+        payer_words = set(_content_words(" ".join(payers).lower()))
         words = []
         for word in _content_words(expanded):
             if word in service or word in payer_words or word in NON_INDICATION or word.isdigit():

@@ -79,7 +79,7 @@ def screen(question: str) -> Screened:
     injection = bool(_INJECTION_SENTENCE.search(text)) or bool(_ATTACK_REQUEST.search(text))
     if _ATTACK_REQUEST.search(text):
         return Screened(text, "off_topic", True)
-    if injection and not _strip_attack(text):
+    if injection and not strip_attack(text):
         return Screened(text, "off_topic", True)
     if _MEMBER_SPECIFIC.search(text):
         return Screened(text, "member_specific", injection)
@@ -88,7 +88,7 @@ def screen(question: str) -> Screened:
     return Screened(text, None, injection)
 
 
-def _strip_attack(text: str) -> str:
+def strip_attack(text: str) -> str:
     """Keep the real question: drop each sentence that carries an instruction or a pasted 'update'."""
     sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
     kept = [s for s in sentences if not _INJECTION_SENTENCE.search(s) and not _ATTACK_REQUEST.search(s)]

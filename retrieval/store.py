@@ -83,8 +83,11 @@ class ChromaStore:
     def add(self, collection, ids, embeddings, documents, metadatas) -> None:
         target = self._collection(collection)
         for i in range(0, len(ids), _BATCH):
-            target.upsert(
-                ids=list(ids[i:i + _BATCH]),
+            batch_ids = list(ids[i:i + _BATCH])
+            # replace, never merge: Chroma's upsert keeps old metadata keys that the new record no longer has
+            target.delete(ids=batch_ids)
+            target.add(
+                ids=batch_ids,
                 embeddings=np.asarray(embeddings[i:i + _BATCH], dtype=np.float32),
                 documents=list(documents[i:i + _BATCH]),
                 metadatas=[_clean(m) for m in metadatas[i:i + _BATCH]],

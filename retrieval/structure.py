@@ -56,7 +56,8 @@ _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
 _NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
 _COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
 _INLINE_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z /\-]{2,40}?)[ \t]*:(?:\*\*|__)?[ \t]+(?=\S)")
-_PAGE_FOOTER = re.compile(r"^[ \t]*(?:page[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
+_PAGE_FOOTER = re.compile(
+    r"^[ \t]*(?:.{0,90}?\bpage[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "vs", "via"}
 _ABBREVIATIONS = {
     "e.g", "i.e", "eg", "ie", "etc", "vs", "al", "dr", "mr", "mrs", "ms", "no", "fig", "approx",
@@ -74,6 +75,9 @@ _DESCRIPTION_START = re.compile(
     r"injection|surgical|device|test|technique|minimally))",
 )
 _DISCLAIMER = re.compile(r"\bnot medical advice\b", re.I)
+_LEAD_IN_WORDS = re.compile(
+    r"\b(?:include[sd]?|including|are|is|were|was|must|should|following|these|those|depends?|as follows|such as|"
+    r"listed|below|met|apply|applies|when|if|who|any of|all of)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -142,9 +146,7 @@ def _all_caps(name: str) -> bool:
 def parse(text: str) -> Structure:
     """Sections and quotable units of one policy text."""
     lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.end() > m.start()]
-    fields = header_fields(text)
-    header_end = max((f.end for f in fields), default=0)
-    field_starts = {f.start: f for f in fields}
+    all_fields = header_fields(text)
 
     blocks: list[list[tuple[int, int]]] = []
     current: list[tuple[int, int]] = []
@@ -157,6 +159,10 @@ def parse(text: str) -> Structure:
             current.append((start, end))
     if current:
         blocks.append(current)
+
+    header_end = _header_end(text, blocks, all_fields)
+    fields = tuple(f for f in all_fields if f.start < header_end)
+    field_starts = {f.start: f for f in fields}
 
     sections: list[RawSection] = []
     units: list[RawUnit] = []
@@ -179,7 +185,8 @@ def parse(text: str) -> Structure:
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
         next_block_is_list = (
-            block_number + 1 < len(blocks) and bool(_BULLET.match(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]]))
+            block_number + 1 < len(blocks)
+            and _is_list_line(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]])
         )
         # --- the header: field lines and the plan name above them
         if block_start < header_end or (fields and block_start <= header_end):
@@ -228,13 +235,19 @@ def parse(text: str) -> Structure:
         for line_number, (start, end) in enumerate(block):
             line = text[start:end].rstrip("\r\n")
             first = line_number == 0 or after_heading
+            after_heading_line = after_heading
             after_heading = False
             alone = len(block) == 1
             if _PAGE_FOOTER.match(line):
+                flush_prose(before_list=False)  # a page break ends the running unit; the footer is not quotable
                 continue
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
+            previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
+            continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
+                and not _PAGE_FOOTER.match(previous)
             heading = _heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
-                                    text, [(start, end), *following])
+                                    text, [(start, end), *following], continuation=continuation,
+                                    after_lead_in=lead_in_index is not None and not prose and last_item is None)
             if heading is not None:
                 flush_prose(before_list=False)
                 name, subheading = heading
@@ -255,7 +268,7 @@ def parse(text: str) -> Structure:
                 prose.append((start + inline.end(), end))
                 continue
             bullet = _BULLET.match(line)
-            if bullet:
+            if bullet and (not is_numbered_heading(line) or (lead_in_index is not None and not prose)):
                 if prose:
                     flush_prose(before_list=True)
                 if list_group is None:
@@ -299,9 +312,23 @@ _INLINE_LABELS = {
 }
 
 
+def is_numbered_heading(line: str) -> bool:
+    match = _NUMBERED_HEADING.match(line)
+    if not match:
+        return False
+    name = match.group("name").strip()
+    if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:
+        return False
+    return _title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
+
+
+def _is_list_line(line: str) -> bool:
+    return bool(_BULLET.match(line)) and not is_numbered_heading(line)
+
+
 def _heading_name(
     line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
-    text: str, block: list[tuple[int, int]],
+    text: str, block: list[tuple[int, int]], *, continuation: bool = False, after_lead_in: bool = False,
 ) -> tuple[str, bool] | None:
     """(name, is_subheading) when the line is a heading, else None."""
     stripped = line.strip(_BLANK_CHARS)
@@ -312,9 +339,13 @@ def _heading_name(
         return md.group("name").strip("*_ "), False
     if _BULLET.match(line) and not _NUMBERED_HEADING.match(line):
         return None
+    if continuation:
+        return None  # the wrapped tail of a sentence ("following criteria are met:") never heads a section
     colon = _COLON_HEADING.match(line)
     if colon and len(colon.group("name").split()) <= 8:
         name = colon.group("name").strip()
+        if _LEAD_IN_WORDS.search(name):
+            return None  # "Indications include:", "Coverage depends on these findings:" introduce a list
         known = section_kind(name) != "other"
         # A short line ending in a colon right before a list is that list's lead-in, unless it names a section.
         if known or not (next_block_is_list or not alone):
@@ -324,16 +355,18 @@ def _heading_name(
         # Hard-wrapped PDF text puts the first body line right under the heading; only first lines can head.
         return None
     if _NUMBERED_HEADING.match(line):
-        name = _NUMBERED_HEADING.match(line).group("name").strip()
-        if (_title_case(name) or section_kind(name) != "other") and len(name.split()) <= 7:
-            return name, False
-        return None
+        if after_lead_in:
+            return None  # "1. Documentation of BMI over 40" right under "...criteria are met:" is a list item
+        return (_NUMBERED_HEADING.match(line).group("name").strip(), False) if is_numbered_heading(line) else None
     if _all_caps(stripped) and len(stripped.split()) <= 10 and not _CODE_ROW.match(line):
         if table_block:
             return None  # "CODE  DESCRIPTION" above a code table
         name = stripped.rstrip(":").strip()
         return name, False
     next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
+    if not alone and len(stripped.split()) <= 6 and section_kind(stripped.rstrip(":")) != "other" \
+            and (_title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not _CODE_ROW.match(line):
+        return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list
     short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
                    or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_KINDS)
     if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
@@ -343,6 +376,30 @@ def _heading_name(
             return name, True
         return name, False
     return None
+
+
+def _header_end(text: str, blocks: list[list[tuple[int, int]]], fields) -> int:
+    """The header is the run of blocks at the top made of `Label: value` lines and short title lines only."""
+    field_spans = [(f.start, f.end) for f in fields]
+
+    def is_field(start: int) -> bool:
+        return any(s <= start < e or start <= s < start + 2 for s, e in field_spans)
+
+    end = 0
+    for block in blocks:
+        lines = [(s, e) for s, e in block if text[s:e].strip()]
+        has_field = any(is_field(s) or is_field(_trim(text, s, e)[0]) for s, e in lines)
+        short = all(
+            is_field(_trim(text, s, e)[0])
+            or (len(text[s:e].split()) <= 8 and text[s:e].strip()[-1:] not in ".;!?" and not _BULLET.match(text[s:e])
+                and section_kind(text[s:e].strip().strip("#*: ")) == "other")
+            for s, e in lines
+        )
+        if not short:
+            break
+        if has_field:
+            end = block[-1][1]
+    return end
 
 
 def _infer_section(text: str, first_sentence: tuple[int, int], sections: list[RawSection], open_section, kind: str) -> None:

@@ -73,6 +73,11 @@ SYNONYMS: dict[str, str] = {
     "shot": "injection",
     "jabs": "injections",
     "arthritis": "arthritis osteoarthritis",
+    "botox": "botulinum toxin botox",
+    "night guard": "intraoral appliance splint night guard",
+    "mouth guard": "intraoral appliance splint",
+    "bite splint": "intraoral appliance splint",
+    "stimulator": "stimulator stimulation",
 }
 
 # Words that say what is asked, who asks, or nothing at all: never an indication.

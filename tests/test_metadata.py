@@ -1,0 +1,160 @@
+"""Tests for retrieval.metadata: header fields, the `.meta.json` sidecar on top, and the payer / title fallbacks."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import EVAL_CORPUS, SEED, SEED_SIDECAR
+
+from retrieval.corpus import discover, load_document
+from retrieval.errors import DocumentError
+from retrieval.metadata import HEADER_SCAN_CHARS, header_fields, read_meta, sidecar_path
+from retrieval.models import HeaderField, PolicyMeta
+
+SEED_META = PolicyMeta(
+    policy_id="02.01.18",
+    title="Prolotherapy",
+    payer="Wellmark",
+    effective="November 1996",
+    reviewed="October 2020",
+    revised="October 2019",
+    aliases=("regenerative injection therapy", "joint sclerotherapy", "proliferation therapy", "prolozone"),
+)
+
+
+def _policy(tmp_path: Path, text: str, name: str = "acme-mp-7-acupuncture.txt", sidecar: str | None = None) -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    if sidecar is not None:
+        sidecar_path(path).write_text(sidecar, encoding="utf-8")
+    return path
+
+
+def test_seed_header_and_sidecar() -> None:
+    meta, fields = read_meta(SEED.read_text(encoding="utf-8"), SEED)
+    assert meta == SEED_META
+    assert [(f.name, f.value) for f in fields] == [
+        ("policy_id", "02.01.18"), ("effective", "November 1996"), ("reviewed", "October 2020"), ("revised", "October 2019"),
+    ]
+
+
+def test_seed_without_its_sidecar_still_reads_wellmark_from_the_file_name(tmp_path: Path) -> None:
+    copy = tmp_path / SEED.name
+    shutil.copy(SEED, copy)
+    meta, _fields = read_meta(copy.read_text(encoding="utf-8"), copy)
+    assert (meta.policy_id, meta.payer, meta.reviewed) == ("02.01.18", "Wellmark", "October 2020")
+
+
+def test_sidecar_values_override_the_header(tmp_path: Path) -> None:
+    path = _policy(
+        tmp_path, "Policy Number: 7\nTitle: Needles\n\nBody.\n",
+        sidecar=json.dumps({"title": "Acupuncture", "payer": "Acme Health", "aliases": ["dry needling"], "revised": None}),
+    )
+    meta, _fields = read_meta(path.read_text(encoding="utf-8"), path)
+    assert meta == PolicyMeta(policy_id="7", title="Acupuncture", payer="Acme Health", aliases=("dry needling",))
+
+
+@pytest.mark.parametrize(
+    ("sidecar", "reason"),
+    [
+        pytest.param('{"payer": "Wellmark",', "metadata sidecar is not valid JSON", id="invalid-json"),
+        pytest.param('{"payer": "Wellmark", "owner": "me"}', "unknown metadata keys ['owner']", id="unknown-key"),
+        pytest.param('["Wellmark"]', "metadata sidecar must be a JSON object", id="not-an-object"),
+    ],
+)
+def test_bad_sidecar_raises_document_error_naming_the_sidecar(tmp_path: Path, sidecar: str, reason: str) -> None:
+    path = _policy(tmp_path, "Policy Number: 7\n\nBody.\n", sidecar=sidecar)
+    with pytest.raises(DocumentError) as caught:
+        read_meta(path.read_text(encoding="utf-8"), path)
+    assert caught.value.source == str(sidecar_path(path))
+    assert caught.value.reason.startswith(reason)
+    assert str(caught.value).startswith(f"{tmp_path / 'acme-mp-7-acupuncture.txt.meta.json'}: {reason}")
+
+
+def test_bad_sidecar_through_the_loader_is_a_document_error(tmp_path: Path) -> None:
+    path = _policy(tmp_path, "Policy Number: 7\n\nBody.\n", sidecar="{not json")
+    (file,) = discover([tmp_path])
+    with pytest.raises(DocumentError) as caught:
+        load_document(file)
+    assert caught.value.source == str(sidecar_path(path))
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "Effective Date: 01/01/2025\nOriginal Effective Date: 03/2016\n",
+        "Original Effective Date: 03/2016\nEffective Date: 01/01/2025\n",
+        "Effective Date: 01/01/2025\nOrigination Date: 03/2016\n",
+        "Original Policy Date: 03/2016\nEffective: 01/01/2025\n",
+    ],
+)
+def test_original_effective_date_wins_regardless_of_order(header: str) -> None:
+    (field,) = [f for f in header_fields(header) if f.name == "effective"]
+    assert field.value == "03/2016"
+    assert header[field.start:field.end].endswith("03/2016")
+
+
+def test_header_fields_whole_values() -> None:
+    text = "Prairie Health Plan\nMedical Policy: PHP-MED-0142\nTitle: Bariatric Surgery\nReviewed: June 2024\n\nBody.\n"
+    assert header_fields(text) == (
+        HeaderField("policy_id", "Medical Policy", "PHP-MED-0142", 20, 48),
+        HeaderField("title", "Title", "Bariatric Surgery", 49, 73),
+        HeaderField("reviewed", "Reviewed", "June 2024", 74, 93),
+    )
+
+
+def test_payer_from_a_first_line(tmp_path: Path) -> None:
+    text = "Prairie Health Plan\nMedical Policy: PHP-MED-0142\nTitle: Bariatric Surgery\n\nBody.\n"
+    path = _policy(tmp_path, text, name="zzz-0142.txt")  # the file name must not be where the payer comes from
+    meta, _fields = read_meta(text, path)
+    assert meta == PolicyMeta(policy_id="PHP-MED-0142", title="Bariatric Surgery", payer="Prairie Health Plan")
+
+
+def test_a_policy_line_without_a_number_is_not_the_policy_id() -> None:
+    fields = header_fields("Policy: Prolotherapy\nPolicy Number: 7\n")
+    assert [(f.name, f.label, f.value) for f in fields] == [("policy_id", "Policy Number", "7")]
+
+
+def test_labels_below_the_header_are_not_metadata() -> None:
+    text = "Medical Policy: 1.2.3\n" + "Body text of the policy.\n" * (HEADER_SCAN_CHARS // 20) + "Reviewed: 1999\n"
+    assert [(f.name, f.value) for f in header_fields(text)] == [("policy_id", "1.2.3")]
+
+
+def test_title_falls_back_to_markdown_heading_then_file_name(tmp_path: Path) -> None:
+    md = _policy(tmp_path, "# Acupuncture Therapy\n\nPolicy Number: 7\n", name="acme-7-x.md")
+    assert read_meta(md.read_text(encoding="utf-8"), md)[0].title == "Acupuncture Therapy"
+    plain = _policy(tmp_path, "Body only.\n", name="acme-mp-7-acupuncture-therapy.txt")
+    meta, fields = read_meta(plain.read_text(encoding="utf-8"), plain)
+    assert fields == ()
+    assert (meta.policy_id, meta.title, meta.payer) == ("acme-mp-7-acupuncture-therapy", "Acme mp acupuncture therapy", "Acme")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bluestem-bh-dme-027-continuous-glucose-monitoring.txt",
+         PolicyMeta("BH-DME-027", "Continuous Glucose Monitoring", "Bluestem Health", effective="03/2016", reviewed="11/12/2024")),
+        ("cascade-cha-mp-0318-tmj-disorders.md",
+         PolicyMeta("CHA-MP-0318", "Temporomandibular Joint (TMJ) Disorder Treatment", "Cascade Health Alliance",
+                    effective="January 2010", reviewed="May 2024")),
+        ("northwind-nwm-2.01.05-prolotherapy.txt",
+         PolicyMeta("NWM-2.01.05", "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)", "Northwind Mutual",
+                    effective="06/2008", reviewed="08/22/2023")),
+        ("prairie-php-med-0142-bariatric-surgery.txt",
+         PolicyMeta("PHP-MED-0142", "Bariatric Surgery", "Prairie Health Plan", effective="March 2012",
+                    reviewed="June 2024", revised="January 2024")),
+        ("wellmark-medical-policy-02.01.18-prolotherapy.txt", SEED_META),
+    ],
+)
+def test_fixture_corpus_metadata(name: str, expected: PolicyMeta) -> None:
+    path = EVAL_CORPUS / name
+    meta, _fields = read_meta(path.read_text(encoding="utf-8"), path)
+    assert meta == expected
+
+
+def test_seed_sidecar_is_the_one_in_the_corpus() -> None:
+    assert sidecar_path(SEED) == SEED_SIDECAR
+    assert json.loads(SEED_SIDECAR.read_text(encoding="utf-8")) == {"payer": "Wellmark", "title": "Prolotherapy"}

@@ -1,0 +1,68 @@
+"""Slow tests with the real all-MiniLM-L6-v2 model: the seed corpus ingests and answers its headline question."""
+
+from __future__ import annotations
+
+import shutil
+
+import numpy as np
+import pytest
+from conftest import SEED, SEED_SIDECAR
+
+from retrieval.embeddings import MiniLMEmbedder
+from retrieval.ingest import IngestReport, ingest
+from retrieval.search import LoadedIndex
+from retrieval.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def minilm_index(tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder) -> tuple[Settings, IngestReport]:
+    root = tmp_path_factory.mktemp("real-model")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    shutil.copy(SEED, corpus / SEED.name)
+    shutil.copy(SEED_SIDECAR, corpus / SEED_SIDECAR.name)
+    settings = Settings(corpus=corpus, index=root / "index", embedder="minilm")
+    report = ingest(settings, embedder=minilm)
+    print(
+        f"\nMiniLM ingest: documents {report.documents}, chunks {report.chunks}, embedded {report.embedded} "
+        f"(+{report.units_embedded} sentences), seconds {report.seconds:.2f}, chunks/s {report.chunks_per_second:.1f}"
+    )
+    return settings, report
+
+
+def test_minilm_vectors_are_unit_length_384_floats(minilm: MiniLMEmbedder) -> None:
+    vectors = minilm.encode(["Is prolotherapy covered for knee osteoarthritis?", "M0076"])
+    assert (vectors.shape, vectors.dtype) == ((2, 384), np.float32)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), [1.0, 1.0], rtol=1e-5)
+    np.testing.assert_array_equal(minilm.encode_query("knee"), minilm.encode(["knee"])[0])
+
+
+def test_minilm_ingest_of_the_seed_corpus(minilm_index: tuple[Settings, IngestReport]) -> None:
+    _settings, report = minilm_index
+    assert (report.documents, report.embedded, report.skipped, report.switched) == (1, report.chunks, [], True)
+    assert report.chunks > 10
+
+
+def test_minilm_knee_osteoarthritis_finds_the_policy_statement(
+    minilm_index: tuple[Settings, IngestReport], minilm: MiniLMEmbedder
+) -> None:
+    settings, _report = minilm_index
+    loaded = LoadedIndex(settings, embedder=minilm)
+    passages = loaded.search("knee osteoarthritis")
+    top = passages[0].chunk
+    assert (top.section, top.section_kind) == ("Policy", "policy")
+    assert "Knee osteoarthritis" in top.text
+    assert loaded.policies[top.doc_key].text[top.start:top.end] == top.text
+    assert loaded.stats()["embedder"] == "all-MiniLM-L6-v2"
+
+
+def test_minilm_reingest_is_a_no_op(minilm_index: tuple[Settings, IngestReport], minilm: MiniLMEmbedder) -> None:
+    settings, first = minilm_index
+    again = ingest(settings, embedder=minilm)
+    assert (again.embedded, again.switched, again.generation) == (0, False, first.generation)
+
+
+def test_settings_from_env_default_to_minilm() -> None:
+    assert Settings.from_env({}).embedder == "minilm"

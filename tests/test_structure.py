@@ -1,0 +1,409 @@
+"""Tests for retrieval.structure: sections and quotable units on the seed and on each heading style payers use."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import BLUESTEM_CGM, SEED, STRUCTURE_FIXTURES, make_document
+
+from retrieval.chunking import chunk_document
+from retrieval.models import HeaderField, Section, Unit
+from retrieval.structure import SECTION_KINDS, parse, section_kind, split_sentences
+
+
+def _units(text: str) -> list[Unit]:
+    _sections, chunks = chunk_document(make_document(text))
+    return [u for c in chunks for u in c.units]
+
+
+def _outline(text: str) -> list[tuple[str, str, str]]:
+    """(kind, section, text) of every unit: the whole structure of a small text, in one comparable value."""
+    return [(u.kind, u.section, u.text) for u in _units(text)]
+
+
+def _sections(text: str) -> list[tuple[str, str, bool]]:
+    sections, _chunks = chunk_document(make_document(text))
+    return [(s.name, s.kind, s.inferred) for s in sections]
+
+
+# ---------------------------------------------------------------- the seed policy
+
+
+@pytest.fixture(scope="module")
+def seed_text() -> str:
+    return SEED.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def seed_sections(seed_text: str) -> tuple[Section, ...]:
+    sections, _chunks = chunk_document(make_document(seed_text, "corpus/" + SEED.name))
+    return sections
+
+
+@pytest.fixture(scope="module")
+def seed_units(seed_text: str) -> list[Unit]:
+    _sections, chunks = chunk_document(make_document(seed_text, "corpus/" + SEED.name))
+    return [u for c in chunks for u in c.units]
+
+
+def test_seed_sections_in_order(seed_sections: tuple[Section, ...]) -> None:
+    assert [(s.name, s.kind, s.inferred) for s in seed_sections] == [
+        ("Header", "header", False),
+        ("Disclaimer", "disclaimer", True),
+        ("Benefit Application", "benefit", False),
+        ("Description", "description", True),
+        ("Practice Guidelines and Position Statements", "guidelines", False),
+        ("Regulatory Status", "regulatory", False),
+        ("Prior Approval", "prior_approval", False),
+        ("Policy", "policy", True),
+        ("Rationale", "rationale", True),
+        ("Procedure Codes and Billing Guidelines", "codes", False),
+        ("Selected References", "references", False),
+        ("Policy History", "history", False),
+    ]
+
+
+def test_seed_sections_tile_the_text(seed_text: str, seed_sections: tuple[Section, ...]) -> None:
+    assert seed_sections[0].start == 0
+    assert [s.end for s in seed_sections[:-1]] == [s.start for s in seed_sections[1:]]
+    assert seed_sections[-1].end == len(seed_text)
+
+
+def test_seed_coverage_statement_is_an_investigational_catch_all_lead_in(seed_units: list[Unit]) -> None:
+    lead_ins = [u for u in seed_units if u.text.startswith("Prolotherapy is considered investigational for all")]
+    assert len(lead_ins) == 1
+    lead_in = lead_ins[0]
+    assert (lead_in.kind, lead_in.section, lead_in.section_kind, lead_in.verdict, lead_in.catch_all, lead_in.text) == (
+        "lead_in", "Policy", "policy", "investigational", True,
+        "Prolotherapy is considered investigational for all applications, including but not limited to:",
+    )
+
+
+def test_seed_policy_section_is_inferred_because_its_heading_was_lost(
+    seed_text: str, seed_sections: tuple[Section, ...]
+) -> None:
+    policy = next(s for s in seed_sections if s.name == "Policy")
+    assert policy.inferred is True
+    # The section starts at the coverage statement itself: the extracted text has no "Policy" heading line.
+    assert seed_text[policy.start:].startswith("Prolotherapy is considered investigational for all applications")
+
+
+def test_seed_prior_approval_body_is_not_applicable(seed_units: list[Unit]) -> None:
+    prior = [(u.kind, u.text) for u in seed_units if u.section == "Prior Approval"]
+    assert prior == [("heading", "Prior Approval:"), ("sentence", "Not applicable")]
+
+
+def test_seed_header_fields(seed_text: str) -> None:
+    structure = parse(seed_text)
+    fields = [(seed_text[u.start:u.end], u.kind) for u in structure.units if structure.sections[u.section_index].kind == "header"]
+    assert fields == [
+        ("Medical Policy: 02.01.18", "field"),
+        ("Original Effective Date: November 1996", "field"),
+        ("Reviewed: October 2020", "field"),
+        ("Revised: October 2019", "field"),
+    ]
+
+
+def test_seed_header_fields_from_the_loaded_document() -> None:
+    from retrieval.corpus import discover, load_document
+
+    (file,) = discover([SEED.parent])
+    doc = load_document(file)
+    assert doc.header == (
+        HeaderField("policy_id", "Medical Policy", "02.01.18", 0, 25),
+        HeaderField("effective", "Original Effective Date", "November 1996", 27, 66),
+        HeaderField("reviewed", "Reviewed", "October 2020", 68, 91),
+        HeaderField("revised", "Revised", "October 2019", 93, 115),
+    )
+    for field in doc.header:
+        assert doc.text[field.start:field.end].rstrip("\u00a0 ") == f"{field.label}: {field.value}"
+
+
+def test_seed_codes_section_holds_m0076(seed_text: str, seed_sections: tuple[Section, ...], seed_units: list[Unit]) -> None:
+    codes = next(s for s in seed_sections if s.kind == "codes")
+    assert codes.name == "Procedure Codes and Billing Guidelines"
+    assert "M0076 Prolotherapy" in seed_text[codes.start:codes.end]
+    assert [u.text for u in seed_units if u.section == codes.name and "M0076" in u.text] == ["M0076 Prolotherapy"]
+
+
+# ---------------------------------------------------------------- heading styles
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            "Prior Approval:\n\nNot applicable\n",
+            [("heading", "Prior Approval", "Prior Approval:"), ("sentence", "Prior Approval", "Not applicable")],
+            id="colon-line",
+        ),
+        pytest.param(
+            "Prior Approval:\nNot applicable\n",
+            [("heading", "Prior Approval", "Prior Approval:"), ("sentence", "Prior Approval", "Not applicable")],
+            id="colon-line-no-blank",
+        ),
+        pytest.param(
+            "POLICY STATEMENT\n\nAcupuncture is considered investigational.\n",
+            [("heading", "POLICY STATEMENT", "POLICY STATEMENT"),
+             ("sentence", "POLICY STATEMENT", "Acupuncture is considered investigational.")],
+            id="all-caps",
+        ),
+        pytest.param(
+            "POLICY STATEMENT\nAcupuncture is considered investigational.\n",
+            [("heading", "POLICY STATEMENT", "POLICY STATEMENT"),
+             ("sentence", "POLICY STATEMENT", "Acupuncture is considered investigational.")],
+            id="all-caps-no-blank",
+        ),
+        pytest.param(
+            "2. Coverage Criteria\n\nAcupuncture is covered.\n",
+            [("heading", "Coverage Criteria", "2. Coverage Criteria"), ("sentence", "Coverage Criteria", "Acupuncture is covered.")],
+            id="numbered",
+        ),
+        pytest.param(
+            "## Policy\n\nAcupuncture is considered investigational.\n",
+            [("heading", "Policy", "## Policy"), ("sentence", "Policy", "Acupuncture is considered investigational.")],
+            id="markdown",
+        ),
+        pytest.param(
+            "Clinical Background\n\nAcupuncture is an old practice.\n",
+            [("heading", "Clinical Background", "Clinical Background"),
+             ("sentence", "Clinical Background", "Acupuncture is an old practice.")],
+            id="title-case",
+        ),
+        pytest.param(
+            # Hard-wrapped PDF text: the body starts on the line right under the heading.
+            "Clinical Background\nAcupuncture is an old practice.\n",
+            [("heading", "Clinical Background", "Clinical Background"),
+             ("sentence", "Clinical Background", "Acupuncture is an old practice.")],
+            id="title-case-no-blank",
+        ),
+        pytest.param(
+            "Policy\nThe device is covered.\n",
+            [("heading", "Policy", "Policy"), ("sentence", "Policy", "The device is covered.")],
+            id="title-case-single-word-no-blank",
+        ),
+    ],
+)
+def test_heading_styles(text: str, expected: list[tuple[str, str, str]]) -> None:
+    assert _outline(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "name", "kind"),
+    [
+        ("Prior Approval:\n\nNot applicable\n", "Prior Approval", "prior_approval"),
+        ("POLICY STATEMENT\n\nIt is covered.\n", "POLICY STATEMENT", "policy"),
+        ("2. Coverage Criteria\n\nIt is covered.\n", "Coverage Criteria", "criteria"),
+        ("## Policy\n\nIt is covered.\n", "Policy", "policy"),
+        ("Clinical Background\n\nIt is a pump.\n", "Clinical Background", "description"),
+        ("Procedure Codes and Billing Guidelines:\n\nUse M0076.\n", "Procedure Codes and Billing Guidelines", "codes"),
+        ("Policy History:\n\nReviewed in 2020.\n", "Policy History", "history"),
+        ("Selected References:\n\nSmith 2001.\n", "Selected References", "references"),
+    ],
+)
+def test_heading_opens_a_section_with_its_kind(text: str, name: str, kind: str) -> None:
+    assert _sections(text) == [(name, kind, False)]
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("Prior Approval", "prior_approval"),
+        ("Prior Authorization Requirements", "prior_approval"),
+        ("POLICY STATEMENT", "policy"),
+        ("Policy", "policy"),
+        ("Coverage Position", "policy"),
+        ("Coverage Criteria", "criteria"),  # "criteria" outranks "coverage"
+        ("Indications", "criteria"),
+        ("Procedure Codes and Billing Guidelines", "codes"),
+        ("HCPCS Codes", "codes"),
+        ("Policy History", "history"),  # "history" outranks "policy"
+        ("Revision History", "history"),
+        ("Selected References", "references"),
+        ("Benefit Application", "benefit"),
+        ("Regulatory Status", "regulatory"),
+        ("Practice Guidelines and Position Statements", "guidelines"),
+        ("Evidence Review", "rationale"),
+        ("Exclusions", "exclusions"),
+        ("Documentation Requirements", "documentation"),
+        ("Definitions", "definitions"),
+        ("Background", "description"),
+        ("Disclaimer", "disclaimer"),
+        ("American Pain Society", "other"),
+    ],
+)
+def test_section_kind_mapping(name: str, kind: str) -> None:
+    assert section_kind(name) == kind
+    assert kind in SECTION_KINDS
+
+
+def test_a_short_colon_line_before_a_list_is_a_lead_in_not_a_heading() -> None:
+    text = "Policy\n\nIndications include:\n\n- Pain\n- Nausea\n"
+    assert _outline(text) == [
+        ("heading", "Policy", "Policy"),
+        ("lead_in", "Policy", "Indications include:"),
+        ("list_item", "Policy", "Pain"),
+        ("list_item", "Policy", "Nausea"),
+    ]
+    assert _sections(text) == [("Policy", "policy", False)]
+
+
+def test_a_colon_lead_in_with_a_section_word_directly_above_its_list_is_a_lead_in() -> None:
+    text = "Policy\n\nCoverage depends on these findings:\n- Pain\n- Nausea\n"
+    assert _outline(text) == [
+        ("heading", "Policy", "Policy"),
+        ("lead_in", "Policy", "Coverage depends on these findings:"),
+        ("list_item", "Policy", "Pain"),
+        ("list_item", "Policy", "Nausea"),
+    ]
+
+
+def test_a_plain_colon_lead_in_directly_above_its_list() -> None:
+    units = _units("Policy\n\nThe drug is used for:\n- Pain\n- Nausea\n")
+    assert [(u.kind, u.text) for u in units] == [
+        ("heading", "Policy"), ("lead_in", "The drug is used for:"), ("list_item", "Pain"), ("list_item", "Nausea"),
+    ]
+    assert [u.parent for u in units] == [None, None, units[1].unit_id, units[1].unit_id]
+
+
+def test_a_section_heading_above_a_list_stays_a_heading() -> None:
+    # The counterpart of the lead-in rule: "Selected References:" names a section even though a list follows.
+    text = "Selected References:\n\n- Smith J. Prolotherapy. 2001.\n- Jones K. Injections. 2004.\n"
+    assert _sections(text) == [("Selected References", "references", False)]
+    assert [u.kind for u in _units(text)] == ["heading", "list_item", "list_item"]
+
+
+def test_numbered_headings_do_not_turn_the_sentence_above_into_a_lead_in() -> None:
+    text = (
+        "1. Description\nThe device is a pump.\n\n"
+        "2. Coverage Criteria\nThe device is covered when:\n  a) the member is ill; and\n  b) the member is old.\n"
+    )
+    units = _units(text)
+    assert [(u.kind, u.section, u.text) for u in units] == [
+        ("heading", "Description", "1. Description"),
+        ("sentence", "Description", "The device is a pump."),
+        ("heading", "Coverage Criteria", "2. Coverage Criteria"),
+        ("lead_in", "Coverage Criteria", "The device is covered when:"),
+        ("list_item", "Coverage Criteria", "the member is ill; and"),
+        ("list_item", "Coverage Criteria", "the member is old."),
+    ]
+    assert units[4].parent == units[3].unit_id and units[5].parent == units[3].unit_id
+
+
+def test_a_numbered_criterion_naming_a_section_word_is_a_list_item_not_a_heading() -> None:
+    text = (
+        "Policy\n\nBariatric surgery is covered when ALL of the following criteria are met:\n\n"
+        "1. Documentation of BMI over 40\n2. Failed supervised diet program\n"
+    )
+    units = _units(text)
+    assert [(u.kind, u.section, u.text) for u in units] == [
+        ("heading", "Policy", "Policy"),
+        ("lead_in", "Policy", "Bariatric surgery is covered when ALL of the following criteria are met:"),
+        ("list_item", "Policy", "Documentation of BMI over 40"),
+        ("list_item", "Policy", "Failed supervised diet program"),
+    ]
+    assert [u.parent for u in units[2:]] == [units[1].unit_id] * 2
+
+
+def test_header_labels_below_the_body_do_not_turn_the_body_into_header_lines() -> None:
+    # A short policy with its review date at the bottom: the statement above it is still a policy sentence.
+    text = "Policy\n\nAcupuncture is considered investigational.\n\nLast Review Date: 05/2024\n"
+    units = _units(text)
+    statement = next(u for u in units if u.text == "Acupuncture is considered investigational.")
+    assert (statement.kind, statement.section, statement.verdict) == ("sentence", "Policy", "investigational")
+    assert [s[0] for s in _sections(text)][0] == "Policy"
+
+
+# ---------------------------------------------------------------- hard-wrapped text
+
+
+def test_a_sentence_wrapped_over_three_lines_is_one_unit() -> None:
+    text = "Policy\n\nThe pump is considered\nmedically necessary for\nmembers with diabetes.\n"
+    units = _units(text)
+    assert [(u.kind, u.text, u.verdict) for u in units] == [
+        ("heading", "Policy", None),
+        ("sentence", "The pump is considered\nmedically necessary for\nmembers with diabetes.", "covered"),
+    ]
+    assert (units[1].start, units[1].end) == (8, 77)
+
+
+def test_a_wrapped_bullet_item_is_one_list_item_spanning_both_lines() -> None:
+    text = "Indications:\n\n- Knee pain that has lasted for more\n  than six months\n- Back pain\n"
+    items = [u for u in _units(text) if u.kind == "list_item"]
+    assert [(u.text, u.start, u.end) for u in items] == [
+        ("Knee pain that has lasted for more\n  than six months", 16, 68),
+        ("Back pain", 71, 80),
+    ]
+    assert text.index("Knee") == 16 and text.index("months") + len("months") == 68
+
+
+def test_a_page_footer_on_its_own_is_not_a_unit() -> None:
+    text = "Policy\n\nThe device is covered.\n\nPage 2 of 4\n\nMore text about it.\n"
+    assert [u.text for u in _units(text)] == ["Policy", "The device is covered.", "More text about it."]
+
+
+def test_a_page_footer_between_sentences_of_one_block_is_not_part_of_a_unit() -> None:
+    text = "Some text here.\nPage 2 of 4\nMore text here.\n"
+    assert [u.text for u in _units(text)] == ["Some text here.", "More text here."]
+
+
+def test_pdf_like_fixture_policy() -> None:
+    text = (STRUCTURE_FIXTURES / "pdf_like_policy.txt").read_text(encoding="utf-8")
+    sections, chunks = chunk_document(make_document(text))
+    units = [u for c in chunks for u in c.units]
+    assert [(s.name, s.kind) for s in sections] == [
+        ("Header", "header"),
+        ("DESCRIPTION", "description"),
+        ("POLICY", "policy"),
+        ("PRIOR APPROVAL", "prior_approval"),
+    ]
+    assert not [u.text for u in units if "Page " in u.text]
+    lead_in = next(u for u in units if u.kind == "lead_in")
+    assert lead_in.text == (
+        "Spinal cord stimulation may be considered medically necessary for\n"
+        "chronic neuropathic pain when ALL of the following criteria are met:"
+    )
+    assert lead_in.verdict == "covered_with_criteria"
+    items = [u for u in units if u.kind == "list_item"]
+    assert [u.text for u in items] == [
+        "The pain has lasted at least six months despite conservative\n     therapy; and",
+        "A psychological evaluation found no untreated condition that\n     would interfere with the trial; and",
+        "A trial with a temporary stimulator reduced pain by at least\n     50 percent.",
+    ]
+    assert {u.parent for u in items} == {lead_in.unit_id}
+    assert len({u.chunk_id for u in [lead_in, *items]}) == 1
+
+
+def test_bluestem_page_footers_with_a_running_title_open_no_section() -> None:
+    text = BLUESTEM_CGM.read_text(encoding="utf-8")
+    sections, chunks = chunk_document(make_document(text, "evals/corpus/" + BLUESTEM_CGM.name))
+    assert [s.name for s in sections if "Page" in s.name] == []
+    assert [u.text for c in chunks for u in c.units if "Page 1 of 3" in u.text] == []
+
+
+def test_bluestem_headings_directly_above_their_body_open_sections() -> None:
+    text = BLUESTEM_CGM.read_text(encoding="utf-8")
+    sections, _chunks = chunk_document(make_document(text, "evals/corpus/" + BLUESTEM_CGM.name))
+    names = [s.name for s in sections]
+    for heading in ("Background", "Coverage Position", "Prior Approval Requirements", "Codes", "Evidence Review",
+                    "References", "Revision History"):
+        assert heading in names
+
+
+# ---------------------------------------------------------------- sentence splitting
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("One thing. Two things.", ["One thing.", "Two things."]),
+        ("Agents, e.g. dextrose, are used. They hurt.", ["Agents, e.g. dextrose, are used.", "They hurt."]),
+        ("Approved by the U.S. Food and Drug Administration. Not for this.",
+         ["Approved by the U.S. Food and Drug Administration.", "Not for this."]),
+        ("Chou et al. Low back pain. 2009.", ["Chou et al. Low back pain.", "2009."]),
+        ("Wrapped over\ntwo lines. Next.", ["Wrapped over\ntwo lines.", "Next."]),
+        ("  padded  ", ["padded"]),
+        ("", []),
+    ],
+)
+def test_split_sentences(text: str, sentences: list[str]) -> None:
+    assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
