@@ -50,6 +50,11 @@ INDICATION_MIN_MATCH = 0.5
 UNKNOWN_WORDS_MIN_DENSE = 0.45
 _NOT_LIMITED = re.compile(r"\bnot limited to (?:particular|specific|certain|any) (?:diagnoses|conditions|indications|uses)\b", re.I)
 _QUALIFIED = re.compile(r"\b(?:for|when|if|who|unless|except|only|with|in|following|under|after|before)\b", re.I)
+_EVENT = re.compile(
+    r"\b(?:what (?:changed|happened)|chang\w*|added|add|removed|happen\w*|(?:January|February|March|April|May|June|July|"
+    r"August|September|October|November|December)\s+(?:19|20)\d\d|in (?:19|20)\d\d)\b", re.I)
+_DATE_QUESTION_WORDS = {"when", "date", "review", "revis", "updat", "chang", "happen", "last", "polici", "effect",
+                        "origin", "what", "did", "was", "were"}
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?[- ]old|yrs?[- ]old|yo\b|y/o)|\b(?:is|age[sd]?|aged) (\d{1,2})\b(?! ?(?:%|percent|kg|mg|months|weeks|days))", re.I)
 _GENERIC_INDICATION = {"pain", "low", "chronic", "acut", "sever", "mild", "condit", "disord", "diseas", "syndrom", "treat", "adult", "child", "patient", "member"}
 
@@ -297,8 +302,12 @@ class AnswerEngine:
 
     def _find(self, view: _PolicyView, u: Understanding) -> _Finding:
         intent = u.intent
+        if intent in {"general", "dates"}:
+            event = self._history_event(view, u)
+            if event is not None:
+                return event
         if intent == "general":
-            asks_what = re.match(r"\s*(?:what|which|how|why|who|where|describe|explain|tell me)\b", u.text, re.I)
+            asks_what = re.match(r"\s*(?:what|which|how|why|who|where|describe|explain|tell me)\b(?! about\b)", u.text, re.I)
             if u.codes and not u.indication:
                 intent = "codes"
             elif asks_what:
@@ -308,7 +317,7 @@ class AnswerEngine:
         if intent == "definition" and u.codes:
             intent = "codes"
         if intent == "coverage":
-            return self._coverage(view, u)
+            return self._refine(view, u, self._coverage(view, u))
         if intent == "criteria":
             return self._criteria(view, u)
         if intent == "codes":
@@ -341,13 +350,14 @@ class AnswerEngine:
                         score *= 0.9  # a named list item is the more specific match
                     if best is None or score > best[0]:
                         best = (score, statement, None if unit is statement.unit else unit)
-        catch_all = next((s for s in view.statements if s.unit.catch_all or self._universal(view, s)), None)
+        catch_all = next((s for s in view.statements
+                          if (s.unit.catch_all or self._universal(view, s)) and self._about_service(view, s)), None)
         age = _age(u.text)
         if age is not None:
             fitting = [s for s in view.statements if _age_fits(age, view.record.text[s.unit.start:s.unit.end])]
             if fitting:
                 return _Finding(view, fitting[0].unit.verdict, [(fitting[0].unit, "verdict", 1.0)])
-        if best is not None and unknown and best[0] >= INDICATION_MIN_MATCH:
+        if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
             # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
             phrase = " ".join(_surface(u.text, tuple(u.indication)))
             target = best[2] or best[1].unit
@@ -386,11 +396,42 @@ class AnswerEngine:
         cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
         return _Finding(view, primary.unit.verdict, cites)
 
+    def _refine(self, view: _PolicyView, u: Understanding, finding: _Finding) -> _Finding:
+        """A sentence of the policy statement that names exactly what was asked ("Revision of a previous cosmetic
+        rhinoplasty is not covered.") is quoted first; when it states a different verdict, it carries the answer."""
+        if not u.indication or finding.verdict in {None, "no_statement"}:
+            return finding
+        cited = {unit.unit_id for unit, _, _ in finding.cites}
+        kinds = {s.unit.section_kind for s in view.statements} | STATEMENT_SECTIONS
+        pool = [x for k in kinds for x in view.units_by_section_kind.get(k, [])
+                if x.kind in {"sentence", "lead_in", "list_item"}]
+        scored = sorted(((self._match(list(u.indication), x, view), x) for x in pool), key=lambda t: -t[0])
+        if not scored or scored[0][0] < 0.6 or scored[0][1].unit_id in cited:
+            return finding
+        score, best = scored[0]
+        current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
+        if best.verdict and best.verdict != finding.verdict and best.verdict != "no_statement" and score > current:
+            return _Finding(finding.view, best.verdict, [(best, "verdict", score)], best)
+        if best.verdict == "no_statement" and score > current:
+            return _Finding(finding.view, "no_statement", [(best, "verdict", score)], best)
+        if best.verdict and best.verdict == finding.verdict:
+            return _Finding(finding.view, finding.verdict, [(best, "verdict", score), *finding.cites], best)
+        position = 0 if score > current else 1
+        cites = list(finding.cites)
+        cites.insert(position, (best, "item", score))
+        return _Finding(finding.view, finding.verdict, cites, finding.matched_item, finding.note)
+
     def _describes_better(self, view: _PolicyView, indication: list[str], statement_score: float) -> bool:
         described = [x for k in ("description", "definitions") for x in view.units_by_section_kind.get(k, [])
                      if x.kind == "list_item"]
         best = max((self._match(indication, x, view) for x in described), default=0.0)
         return best >= 0.9 and best > statement_score + 0.15
+
+    def _about_service(self, view: _PolicyView, statement: _Statement) -> bool:
+        """ "Autologous protein solution ... is investigational for all indications" is no catch-all for PRP."""
+        meta = view.record.meta
+        service = set(content_words(" ".join([meta.title, *meta.aliases])))
+        return bool(service & view.words(statement.unit))
 
     def _universal(self, view: _PolicyView, statement: _Statement) -> bool:
         """ "Acupuncture ... is covered." with no list and no qualifier, or "Coverage is not limited to particular diagnoses." """
@@ -430,6 +471,12 @@ class AnswerEngine:
             pool += [(s, item) for item in self._following_list(view, s)]
             pool += [(s, x) for x in self._sentences_after(view, s)]
         owner = {item.unit_id: s for s, item in pool}
+        bmi = _bmi(u.text)
+        if bmi is not None:
+            fits = [(s, item) for s, item in pool if _range_fits(bmi, view.record.text[item.start:item.end])]
+            if fits:
+                statement, item = fits[0]
+                return _Finding(view, statement.unit.verdict, [(item, "item", 1.0), (statement.unit, "verdict", 1.0)], item)
         if pool and u.indication:
             ranked = self._rank(view, u, [item for _, item in pool], list(u.indication))
             score, item = ranked[0]
@@ -522,7 +569,10 @@ class AnswerEngine:
     def _dates(self, view: _PolicyView, u: Understanding) -> _Finding:
         record = view.record
         wanted = u.date_field or "reviewed"
-        header_units = [x for x in view.units_by_section_kind.get("header", []) if x.kind == "field"]
+        header_units = [x for x in view.units_by_section_kind.get("header", []) if x.kind in {"field", "line"}]
+        event = self._history_event(view, u)
+        if event is not None:
+            return event
         asked = u.text.lower()
         if "effective" in asked and not re.search(r"original|first|origin", asked):
             exact = [x for x in header_units if record.text[x.start:x.end].lower().startswith("effective date")]
@@ -540,6 +590,28 @@ class AnswerEngine:
         if not cites or fields[0].name != wanted:
             return _Finding(view, None, cites, note=f"no {wanted} date")
         return _Finding(view, None, cites)
+
+    def _history_event(self, view: _PolicyView, u: Understanding) -> _Finding | None:
+        """ "What changed in October 2019?", "When were the codes added?": the policy history line that says so."""
+        history = [x for x in view.units_by_section_kind.get("history", []) if x.kind in {"list_item", "code_row", "sentence"}]
+        if not history or not _EVENT.search(u.text):
+            return None
+        asked = [w for w in content_words(u.text) if w not in _DATE_QUESTION_WORDS]
+        asked += re.findall(r"\b(?:19|20)\d\d\b", u.text)
+        asked += [m.lower() for m in re.findall(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", u.text)]
+        title = set(content_words(view.record.meta.title))
+        asked = [w for w in dict.fromkeys(asked) if w not in title]
+        if not asked:
+            return None
+        scored = []
+        for x in history:
+            words = set(content_words(view.record.text[x.start:x.end])) | set(re.findall(r"[a-z0-9]+", view.record.text[x.start:x.end].lower()))
+            hit = sum(1 for w in asked if w in words)
+            scored.append((hit / len(asked), x))
+        scored.sort(key=lambda t: -t[0])
+        if scored[0][0] < 0.34:
+            return None
+        return _Finding(view, None, [(scored[0][1], "answer", scored[0][0])])
 
     def _best_sentence(self, view: _PolicyView, u: Understanding, kinds: tuple[str, ...], *,
                        verdict: str | None = None, note: str | None = None) -> _Finding:
@@ -756,6 +828,28 @@ def _age(text: str) -> int | None:
     if not match:
         return None
     return int(match.group(1) or match.group(2))
+
+
+_BMI = re.compile(r"\bbmi (?:is |of |= ?|around |about )?(\d{2}(?:\.\d)?)", re.I)
+
+
+def _bmi(text: str) -> float | None:
+    match = _BMI.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _range_fits(value: float, sentence: str) -> bool:
+    """ "BMI of 35 to 39.9 kg/m2" holds 37; "BMI of 40 kg/m2 or greater" holds 42."""
+    s = sentence.lower()
+    if "bmi" not in s:
+        return False
+    for lo, hi in re.findall(r"(\d{2}(?:\.\d)?) (?:to|through|-|and) (\d{2}(?:\.\d)?)", s):
+        if float(lo) <= value <= float(hi):
+            return True
+    for limit in re.findall(r"(\d{2}(?:\.\d)?)(?: kg/m2)? or (?:greater|more|higher|above)", s):
+        if value >= float(limit):
+            return True
+    return False
 
 
 def _age_fits(age: int, sentence: str) -> bool:

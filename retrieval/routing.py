@@ -41,7 +41,7 @@ _MEDICAL_ADVICE = re.compile(
 # Instructions aimed at the assistant, pasted "policy updates", and requests for things a policy reader never makes.
 _INJECTION_SENTENCE = re.compile(
     r"(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,60}\b(?:instructions?|rules?|prompts?|guidelines|polic(?:y|ies)|above|previous|prior|everything)|"
-    r"\b(?:system prompt|developer mode|jailbreak|\bDAN\b|do anything now|you are now|from now on|act as|pretend|role-?play|"
+    r"\b(?:system prompt|system override|admin(?:istrator)? mode|(?:must|always) (?:answer|say|reply)|developer mode|jailbreak|\bDAN\b|do anything now|you are now|from now on|act as|pretend|role-?play|"
     r"new instructions?|the real policy|policy (?:update|change|amendment)s?\b|updated polic(?:y|ies)|"
     r"\bupdate\b\s*(?:\(|\d{4}|:)|memo\b|admin(?:istrator)? (?:note|override)|note to (?:the )?(?:assistant|ai|model|bot)|"
     r"(?:assistant|ai|bot|model)[,:] (?:say|tell|answer|respond|reply)|say (?:that|yes|it is)|tell (?:members|them|me|the member) (?:that|it(?:'s| is)|this is)|"
