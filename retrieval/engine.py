@@ -193,6 +193,8 @@ class AnswerEngine:
         if not candidates:
             return self._not_in_corpus(answer_id, question, audience, notes, started, self._nothing_found(understanding))
         findings = [self._find(self.views[key], understanding) for key in candidates]
+        if len(findings) == 1:
+            findings[0] = self._support(findings[0], understanding)
         return self._compose(answer_id, question, audience, understanding, findings, notes, started)
 
     # ------------------------------------------------------------------ steps
@@ -302,7 +304,7 @@ class AnswerEngine:
 
     def _find(self, view: _PolicyView, u: Understanding) -> _Finding:
         intent = u.intent
-        if intent in {"general", "dates"}:
+        if intent in {"general", "dates"} or re.match(r"\s*when\b", u.text, re.I):
             event = self._history_event(view, u)
             if event is not None:
                 return event
@@ -314,7 +316,7 @@ class AnswerEngine:
                 return self._best_sentence(view, u, ())
             else:
                 intent = "coverage"
-        if intent == "definition" and u.codes:
+        if u.codes and (intent == "definition" or re.search(r"\b(?:in (?:the|this|that) [\w\s']{0,40}polic|listed|included)", u.text, re.I)):
             intent = "codes"
         if intent == "coverage":
             return self._refine(view, u, self._coverage(view, u))
@@ -420,6 +422,21 @@ class AnswerEngine:
         cites = list(finding.cites)
         cites.insert(position, (best, "item", score))
         return _Finding(finding.view, finding.verdict, cites, finding.matched_item, finding.note)
+
+    def _support(self, finding: _Finding, u: Understanding, want: int = 3) -> _Finding:
+        """Supporting passages after the carrier: the sentences of the policy closest to what was asked."""
+        if len(finding.cites) >= want or finding.note == "silent on prior approval":
+            return finding
+        view = finding.view
+        cited = {(x.start, x.end) for x, _, _ in finding.cites}
+        pool = [x for x in self._all_units(view)
+                if x.kind in {"sentence", "lead_in", "list_item", "code_row"} and x.section_kind not in
+                {"references", "disclaimer", "benefit", "header"} and (x.start, x.end) not in cited]
+        if not pool:
+            return finding
+        words = list(u.indication) or [w for w in content_words(u.expanded)]
+        extra = [(x, "support", sc) for sc, x in self._rank(view, u, pool, words)[: want - len(finding.cites)]]
+        return _Finding(view, finding.verdict, [*finding.cites, *extra], finding.matched_item, finding.note)
 
     def _describes_better(self, view: _PolicyView, indication: list[str], statement_score: float) -> bool:
         described = [x for k in ("description", "definitions") for x in view.units_by_section_kind.get(k, [])
@@ -589,6 +606,11 @@ class AnswerEngine:
                 cites.append((unit, "answer", 1.0 if f.name == wanted else 0.6))
         if not cites or fields[0].name != wanted:
             return _Finding(view, None, cites, note=f"no {wanted} date")
+        if re.search(r"\bwhat (?:changed|was changed|happened)|\bwhy\b", u.text, re.I):
+            value = fields[0].value.lower()
+            for x in view.units_by_section_kind.get("history", []):
+                if value and value in record.text[x.start:x.end].lower():
+                    return _Finding(view, None, [(x, "answer", 1.0), *cites])
         return _Finding(view, None, cites)
 
     def _history_event(self, view: _PolicyView, u: Understanding) -> _Finding | None:
@@ -596,7 +618,8 @@ class AnswerEngine:
         history = [x for x in view.units_by_section_kind.get("history", []) if x.kind in {"list_item", "code_row", "sentence"}]
         if not history or not _EVENT.search(u.text):
             return None
-        asked = [w for w in content_words(u.text) if w not in _DATE_QUESTION_WORDS]
+        asked = [w for w in _stems(u.text) if w not in _DATE_QUESTION_WORDS and w not in _STOP]
+        asked = [w for w in asked if w not in _stems(" ".join(self.index.policies[view.record.doc_key].meta.payer.split()))]
         asked += re.findall(r"\b(?:19|20)\d\d\b", u.text)
         asked += [m.lower() for m in re.findall(r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December)\b", u.text)]
         title = set(content_words(view.record.meta.title))
@@ -605,7 +628,7 @@ class AnswerEngine:
             return None
         scored = []
         for x in history:
-            words = set(content_words(view.record.text[x.start:x.end])) | set(re.findall(r"[a-z0-9]+", view.record.text[x.start:x.end].lower()))
+            words = set(_stems(view.record.text[x.start:x.end])) | set(re.findall(r"[a-z0-9]+", view.record.text[x.start:x.end].lower()))
             hit = sum(1 for w in asked if w in words)
             scored.append((hit / len(asked), x))
         scored.sort(key=lambda t: -t[0])
@@ -635,6 +658,8 @@ class AnswerEngine:
             dense = float(v @ vector) if v is not None else 0.0
             lexical = self._match(words, x, view) if words else 0.0
             bonus = 0.15 if (kinds and kinds[0] in {"description", "definitions"} and x.unit_id in first_in_section) else 0.0
+            if kinds and x.section_kind == kinds[0]:
+                bonus += 0.3  # the question's own section first: FDA status from "Regulatory Status", not the description
             scored.append((dense + lexical + bonus, x))
         scored.sort(key=lambda t: -t[0])
         return _Finding(view, verdict, [(x, "answer", s) for s, x in scored[:3]], note=note)
@@ -707,7 +732,7 @@ class AnswerEngine:
         meta = f.view.record.meta
         who = f"{meta.payer} medical policy {meta.policy_id} ({meta.title})"
         text = f.view.record.text
-        quotes = [(unit, role) for unit, role, _ in f.cites]
+        quotes = [(unit, role) for unit, role, _ in f.cites if role != "support"]
 
         def q(unit: UnitRecord) -> str:
             return "\u201c" + text[unit.start:unit.end] + "\u201d"
@@ -823,11 +848,28 @@ def _names(word: str, words: set[str]) -> bool:
     return False
 
 
+_STOP = set("""a an and are as at be by did do does for from had has have how i in is it its of on or the to was
+were what when which who why will with policy policies""".split())
+
+
+def _stems(text: str) -> list[str]:
+    import Stemmer
+
+    global _STEMMER
+    if _STEMMER is None:
+        _STEMMER = Stemmer.Stemmer("english")
+    return _STEMMER.stemWords(re.findall(r"[a-z0-9]+", text.lower()))
+
+
+_STEMMER = None
+
+
 def _age(text: str) -> int | None:
-    match = _AGE.search(text)
-    if not match:
-        return None
-    return int(match.group(1) or match.group(2))
+    for match in _AGE.finditer(text):
+        if re.search(r"bmi\W{0,3}$", text[max(0, match.start() - 6):match.start()], re.I):
+            continue  # "my BMI is 37" is not an age
+        return int(match.group(1) or match.group(2))
+    return None
 
 
 _BMI = re.compile(r"\bbmi (?:is |of |= ?|around |about )?(\d{2}(?:\.\d)?)", re.I)

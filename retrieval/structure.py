@@ -359,7 +359,7 @@ def _heading_name(
             return None  # "1. Documentation of BMI over 40" right under "...criteria are met:" is a list item
         return (_NUMBERED_HEADING.match(line).group("name").strip(), False) if is_numbered_heading(line) else None
     if _all_caps(stripped) and len(stripped.split()) <= 10 and not _CODE_ROW.match(line):
-        if table_block:
+        if table_block and section_kind(stripped.rstrip(":")) == "other":
             return None  # "CODE  DESCRIPTION" above a code table
         name = stripped.rstrip(":").strip()
         return name, False

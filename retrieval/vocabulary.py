@@ -74,6 +74,9 @@ SYNONYMS: dict[str, str] = {
     "jabs": "injections",
     "arthritis": "arthritis osteoarthritis",
     "botox": "botulinum toxin botox",
+    "other names": "names also referred to as known as called",
+    "also called": "also referred to as known as called",
+    "bottom line": "bottom line overall conclusion evidence insufficient to determine",
     "night guard": "intraoral appliance splint night guard",
     "mouth guard": "intraoral appliance splint",
     "bite splint": "intraoral appliance splint",
@@ -101,6 +104,8 @@ NON_INDICATION = set(
     purposes purpose situation covered? cover? else
     husband wife spouse partner mom mother dad father son daughter kid kids family friend grandma grandpa grandmother
     grandfather brother sister aunt uncle baby wants someone somebody person people guy lady man woman
+    done make made given give go going gone come came take took taking try trying tried says said elsewhere
+    somewhere place places ago year years month months week weeks day days time times really actually just
     """.split()
 )
 
