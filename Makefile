@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 8501
 STAMP  := $(VENV)/.installed
 
-.PHONY: install index run test test-fast lint eval bench clean
+.PHONY: install index run test test-fast lint eval clean
 
 install: $(STAMP)
 
@@ -36,9 +36,6 @@ lint: install
 
 eval: install
 	$(BIN)/policyqa eval
-
-bench: install
-	$(BIN)/python -m evals.bench
 
 clean:
 	rm -rf .index .pytest_cache .ruff_cache .hypothesis evals/reports

@@ -79,6 +79,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             return
         bar = bars.get(stage)
         if bar is None:
+            for other in bars.values():
+                other.close()  # type: ignore[attr-defined]  # one bar at a time: reading, then embedding
             label = {"load": "reading policies", "embed": "embedding"}.get(stage, stage)
             bar = bars[stage] = tqdm(total=total, desc=label, unit="item", file=sys.stderr, leave=False)
         bar.n = done  # type: ignore[attr-defined]

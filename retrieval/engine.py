@@ -165,6 +165,7 @@ class AnswerEngine:
         self.views = {key: self._view(p) for key, p in self.index.policies.items()}
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
                                      profiles={key: self._profile(v) for key, v in self.views.items()})
+        self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ public

@@ -38,18 +38,23 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (source, reason)
     seconds: float = 0.0
+    model_load_seconds: float = 0.0
+    embed_seconds: float = 0.0  # embedding only (chunks, sentences, policy titles), after the model is loaded
     generation: str | None = None
     switched: bool = False
 
     @property
     def chunks_per_second(self) -> float:
+        """Chunks embedded per second of the whole run (model load, parsing, embedding, writing)."""
         return self.embedded / self.seconds if self.seconds else 0.0
 
     def summary(self) -> str:
         lines = [
             f"documents {self.documents}  chunks {self.chunks}  embedded {self.embedded}  "
             f"skipped {len(self.skipped)}  removed {len(self.removed)}  seconds {self.seconds:.2f}"
-            + (f"  ({self.chunks_per_second:.0f} chunks/s)" if self.embedded else ""),
+            + (f"  ({self.chunks_per_second:.1f} chunks/s; model load {self.model_load_seconds:.1f} s, "
+               f"embedding {self.embed_seconds:.1f} s for {self.embedded} chunks + {self.units_embedded} sentences)"
+               if self.embedded else ""),
         ]
         if not self.switched:
             lines.append("index unchanged: nothing to embed")
@@ -65,6 +70,7 @@ class IngestReport:
             "updated": self.updated, "removed": self.removed,
             "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
             "seconds": round(self.seconds, 3), "chunks_per_second": round(self.chunks_per_second, 1),
+            "model_load_seconds": round(self.model_load_seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
             "generation": self.generation, "switched": self.switched,
         }
 
@@ -136,7 +142,13 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
         for chunk in chunks:
             chunk_texts.append(_chunk_embedding_text(doc, chunk))
             unit_texts.extend(u.text for u in chunk.units if _embeds(u))
+    started = time.perf_counter()
+    if chunk_texts:
+        getattr(embedder, "model", None)  # load the model now, so its load time is reported on its own
+    report.model_load_seconds = time.perf_counter() - started
+    started = time.perf_counter()
     vectors = _embed_all(embedder, policy_texts + chunk_texts + unit_texts, settings.embed_batch_size, progress)
+    report.embed_seconds = time.perf_counter() - started
     p_vecs = vectors[: len(policy_texts)]
     c_vecs = vectors[len(policy_texts): len(policy_texts) + len(chunk_texts)]
     u_vecs = vectors[len(policy_texts) + len(chunk_texts):]
