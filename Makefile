@@ -32,7 +32,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m "not slow and not browser"
 
 lint: install
-	$(BIN)/ruff check retrieval evals tests app.py
+	$(BIN)/ruff check retrieval evals tests app.py views
 
 eval: install
 	$(BIN)/policyqa eval

@@ -93,6 +93,8 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report.as_dict(), indent=2))
     else:
         print(report.summary())
+        if report.embedded and not args.quiet:
+            print(report.timing(), file=sys.stderr)
     return EXIT_SKIPPED if report.skipped else 0
 
 

@@ -6,7 +6,7 @@ import math
 import re
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -304,6 +304,10 @@ class AnswerEngine:
         return " ".join(parts)
 
     def _find(self, view: _PolicyView, u: Understanding) -> _Finding:
+        if len(u.doc_keys) > 1 and u.content:
+            # indication words are what is left once THIS policy's service words are taken out
+            service = set(content_words(" ".join([view.record.meta.title, *view.record.meta.aliases])))
+            u = replace(u, indication=tuple(w for w in u.content if w not in service))
         intent = u.intent
         if intent in {"general", "dates"} or re.match(r"\s*when\b", u.text, re.I):
             event = self._history_event(view, u)
@@ -477,7 +481,13 @@ class AnswerEngine:
         total = sum(view.idf(w) * _weight(w) for w in indication)
         hit = sum(view.idf(w) * _weight(w) for w in found)
         precision = len(found) / max(1, len(words))
-        return hit / total + 0.1 * precision
+        recall = hit / total
+        if unit.kind == "list_item" and len(words) <= 4:
+            # a short list item the question names in full ("Epicondylitis" for "tennis elbow") is a match,
+            # even when the lay words brought extra ones along
+            covered = sum(view.idf(w) for w in words if _names(w, set(indication)))
+            recall = max(recall, 0.9 * covered / max(1e-9, sum(view.idf(w) for w in words)))
+        return recall + 0.1 * precision
 
     def _criteria(self, view: _PolicyView, u: Understanding) -> _Finding:
         if not view.statements or _age(u.text) is not None:

@@ -52,9 +52,7 @@ class IngestReport:
         lines = [
             f"documents {self.documents}  chunks {self.chunks}  embedded {self.embedded}  "
             f"skipped {len(self.skipped)}  removed {len(self.removed)}  seconds {self.seconds:.2f}"
-            + (f"  ({self.chunks_per_second:.1f} chunks/s; model load {self.model_load_seconds:.1f} s, "
-               f"embedding {self.embed_seconds:.1f} s for {self.embedded} chunks + {self.units_embedded} sentences)"
-               if self.embedded else ""),
+            + (f"  ({self.chunks_per_second:.0f} chunks/s)" if self.embedded else ""),
         ]
         if not self.switched:
             lines.append("index unchanged: nothing to embed")
@@ -62,6 +60,10 @@ class IngestReport:
             lines.append(f"index switched to {self.generation} (added {len(self.added)}, updated {len(self.updated)})")
         lines += [f"skipped {source}: {reason}" for source, reason in self.skipped]
         return "\n".join(lines)
+
+    def timing(self) -> str:
+        return (f"timing: model load {self.model_load_seconds:.1f} s, embedding {self.embed_seconds:.1f} s "
+                f"for {self.embedded} chunks + {self.units_embedded} sentences")
 
     def as_dict(self) -> dict[str, object]:
         return {

@@ -51,6 +51,7 @@ class Understanding:
     indication: tuple[str, ...]  # content words left once service, payer and question words are gone
     comparison: bool
     from_history: bool = False
+    content: tuple[str, ...] = ()  # the indication words before any policy's service words are taken out
 
 
 class QuestionReader:
@@ -121,10 +122,11 @@ class QuestionReader:
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
         indication = self._indication(expanded, doc_keys, payers)
+        content = self._indication(expanded, (), payers)
         return Understanding(
             text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
             service_score=service_score, payers=payers, unknown_payer=unknown, policy_ids=policy_ids, codes=codes,
-            indication=indication, comparison=bool(_COMPARISON.search(expanded)) or len(payers) > 1,
+            indication=indication, comparison=bool(_COMPARISON.search(expanded)) or len(payers) > 1, content=content,
         )
 
     def _with_history(self, current: Understanding, earlier: list[Understanding]) -> Understanding:
@@ -144,14 +146,16 @@ class QuestionReader:
         if current.comparison and current.payers:
             payers = tuple(dict.fromkeys(last_service.payers + current.payers))
         indication = current.indication
+        content = current.content
         if not indication and intent in {"coverage", "criteria", "codes"}:
             indication = last_service.indication
+            content = tuple(dict.fromkeys(last_service.content + current.content))
         return replace(
             current, doc_keys=tuple(dict.fromkeys(last_service.doc_keys + (current.doc_keys if current.comparison else ()))),
             service_score=last_service.service_score, payers=payers,
             policy_ids=current.policy_ids or last_service.policy_ids, intent=intent,
             date_field=current.date_field or (last_service.date_field if intent == "dates" else None),
-            indication=indication, unknown_payer=current.unknown_payer or last_service.unknown_payer,
+            indication=indication, content=content, unknown_payer=current.unknown_payer or last_service.unknown_payer,
             comparison=current.comparison or last_service.comparison, from_history=True,
             expanded=f"{current.expanded} {' '.join(self._service_phrase(last_service))}",
         )
@@ -196,6 +200,9 @@ class QuestionReader:
 
     def _services(self, expanded: str) -> list[tuple[str, float]]:
         words = set(_content_words(expanded))
+        # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
+        split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
+        subject_words = set(_content_words(split[0])) if len(split) == 2 else words
         scores = []
         for key, phrase_sets in self._service_words.items():
             best = 0.0
@@ -204,8 +211,12 @@ class QuestionReader:
                 hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
                 best = max(best, hit / total if total else 0.0)
             if best >= 0.5:
-                scores.append((key, best))
+                named_in_subject = any(w in subject_words for phrase in phrase_sets for w in phrase)
+                scores.append((key, best if named_in_subject else best - 0.2))
         scores.sort(key=lambda kv: -kv[1])
+        if scores and scores[0][1] >= 0.8:
+            # the other services named only as the indication ("for my TMJ") are not candidates
+            scores = [kv for kv in scores if kv[1] >= scores[0][1] - 0.1]
         if scores or not self._profiles:
             return scores
         return self._services_by_profile(words)
