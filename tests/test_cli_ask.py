@@ -29,10 +29,10 @@ def test_ask_json_follows_the_contract(index_dir, capsys):
                  "--audience", "member"])
     answer = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert CONTRACT_FIELDS <= set(answer)
+    assert set(answer) >= CONTRACT_FIELDS
     assert (answer["audience"], answer["verdict"], answer["abstained"], answer["route"]) == (
         "member", "investigational", False, None)
-    assert CITATION_FIELDS <= set(answer["citations"][0])
+    assert set(answer["citations"][0]) >= CITATION_FIELDS
     first = answer["citations"][0]
     source = Path(first["source"]).read_text(encoding="utf-8")
     assert source[first["start"]:first["end"]] == first["quote"]
