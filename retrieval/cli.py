@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from .errors import IndexBusyError, IndexCorruptError, IndexMissingError, PolicyQAError
+from .errors import IndexBusyError, IndexCorruptError, IndexMissingError, IndexUnavailableError, PolicyQAError
 from .settings import Settings
 
 EXIT_SKIPPED = 1
@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings.from_env(corpus=getattr(args, "corpus", None), index=getattr(args, "index", None))
         return args.handler(args, settings)
-    except (IndexMissingError, IndexCorruptError, IndexBusyError) as exc:
+    except (IndexMissingError, IndexCorruptError, IndexBusyError, IndexUnavailableError) as exc:
         print(f"policyqa: {exc}", file=sys.stderr)
         return EXIT_INDEX
     except PolicyQAError as exc:
@@ -132,7 +132,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     generation = idx.require_generation(settings)
     docs = generation.manifest.get("documents", {})
     summary = {
-        "index": str(settings.index), "generation": generation.name, "embedder": generation.manifest.get("embedder"),
+        "index": idx.backend(settings).location, "generation": generation.name, "embedder": generation.manifest.get("embedder"),
         "documents": len(docs), "chunks": sum(d["chunks"] for d in docs.values()),
         "units_embedded": sum(d.get("units", 0) for d in docs.values()),
         "policies": [

@@ -436,7 +436,7 @@ class AnswerEngine:
         cited = {(x.start, x.end) for x, _, _ in finding.cites}
         pool = [x for x in self._all_units(view)
                 if x.kind in {"sentence", "lead_in", "list_item", "code_row"} and x.section_kind not in
-                {"references", "disclaimer", "benefit", "header"} and (x.start, x.end) not in cited]
+                {"references", "disclaimer", "benefit", "header", "history"} and (x.start, x.end) not in cited]
         if not pool:
             return finding
         words = list(u.indication) or [w for w in content_words(u.expanded)]

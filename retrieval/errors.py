@@ -26,6 +26,10 @@ class IndexCorruptError(PolicyQAError):
     """The index folder exists but cannot be read."""
 
 
+class IndexUnavailableError(PolicyQAError):
+    """The Chroma server that holds the index cannot be reached or refused the credentials; names the URL."""
+
+
 class IndexBusyError(PolicyQAError):
     """Another process is writing the index."""
 

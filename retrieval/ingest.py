@@ -14,10 +14,9 @@ from . import index as idx
 from .chunking import chunk_document, stable_id
 from .corpus import PIPELINE_VERSION, CorpusFile, discover, load_document
 from .embeddings import Embedder, get_embedder
-from .errors import DocumentError
+from .errors import DocumentError, IndexUnavailableError
 from .models import Chunk, PolicyDocument
 from .settings import Settings
-from .store import COLLECTIONS
 
 # Units in these sections are kept for display but not embedded: nobody asks for a quote from a bibliography.
 UNEMBEDDED_SECTIONS = {"references", "history"}
@@ -99,10 +98,14 @@ def ingest(
 
 def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedder: Embedder) -> IngestReport:
     report = IngestReport()
+    index = idx.backend(settings)
     try:
-        previous = None if rebuild else idx.active_generation(settings)
+        served = index.active()
+    except IndexUnavailableError:
+        raise
     except Exception:
-        previous = None  # a damaged index is rebuilt from scratch, never patched
+        served = None  # a damaged index is rebuilt from scratch, never patched
+    previous = None if rebuild else served
     old_docs: dict[str, dict] = dict(previous.manifest.get("documents", {})) if previous else {}
     if previous and (previous.manifest.get("embedder") != embedder.name or previous.manifest.get("pipeline") != PIPELINE_VERSION):
         previous, old_docs = None, {}  # vectors from another model or parser cannot be mixed in
@@ -130,11 +133,8 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
         report.generation = previous.name
         return report
 
-    path = idx.new_generation(settings, previous)
-    store = idx.ChromaStore.persistent(path / "chroma")
-    if to_remove:
-        for collection in COLLECTIONS:
-            store.delete_where(collection, "doc_key", to_remove)
+    build = index.new_generation(previous, drop=to_remove)
+    store = build.store
     new_docs = {k: v for k, v in old_docs.items() if k not in set(to_remove)}
 
     per_doc = [(doc, *chunk_document(doc)) for doc in loaded]
@@ -181,13 +181,13 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
     report.removed = [old_docs[k]["source"] for k in to_remove if k not in current or k in bad_keys]
     report.documents = len(new_docs)
     report.chunks = sum(d["chunks"] for d in new_docs.values())
-    del store  # release the Chroma folder before the switch
-    idx.switch_to(settings, path, {
+    index.switch_to(build, {
         "embedder": embedder.name, "pipeline": PIPELINE_VERSION, "documents": new_docs,
         "built_at": time.time(), "stats": {"documents": report.documents, "chunks": report.chunks},
     })
-    idx.collect_garbage(settings, keep={path.name} | ({previous.name} if previous else set()))
-    report.generation = path.name
+    # the generation served until now stays for readers mid-question, even after a rebuild
+    index.collect_garbage(keep={build.name} | ({served.name} if served else set()))
+    report.generation = build.name
     report.switched = True
     return report
 

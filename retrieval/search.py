@@ -85,15 +85,17 @@ class LoadedIndex:
         import Stemmer
 
         self.settings = settings
+        index = idx.backend(settings)
+        self.location = index.location
         generation = idx.require_generation(settings)
         self.generation = generation.name
         self.embedder = embedder or get_embedder(settings.embedder)
         if generation.manifest.get("embedder") != self.embedder.name:
             raise IndexCorruptError(
-                f"the index at {settings.index} was built with {generation.manifest.get('embedder')!r} but this process "
+                f"the index at {index.location} was built with {generation.manifest.get('embedder')!r} but this process "
                 f"embeds questions with {self.embedder.name!r}; rebuild with: policyqa ingest --rebuild"
             )
-        self.store: ChromaStore = idx.open_store(generation)
+        self.store: ChromaStore = index.open_store(generation)
         self.policies: dict[str, PolicyRecord] = {}
         records = self.store.get_all("policies")
         for text, m in zip(records.documents, records.metadatas, strict=True):
@@ -185,7 +187,7 @@ class LoadedIndex:
         for p in self.policies.values():
             by_payer[p.meta.payer] += 1
         return {
-            "generation": self.generation, "index": str(self.settings.index), "documents": len(self.policies),
+            "generation": self.generation, "index": self.location, "documents": len(self.policies),
             "chunks": len(self.chunks), "units": len(self.units), "embedded_units": len(self.unit_row),
             "embedder": self.embedder.name, "payers": dict(sorted(by_payer.items())),
         }

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, replace
+import re
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 EMBEDDERS = ("minilm", "hashing")
+# letters, digits and hyphens: the namespace starts every Chroma collection name, and "_" separates its parts
+_NAMESPACE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{0,39}")
 
 
 @dataclass(frozen=True)
@@ -17,7 +21,9 @@ class Settings:
     corpus: Path = Path("corpus")
     index: Path = PROJECT_ROOT / ".index"
     embedder: str = "minilm"  # "hashing" is a model-free lexical embedder for tests and quick demos
-    chroma_url: str | None = None  # reserved for server mode (issue 5); unset = embedded folder
+    chroma_url: str | None = None  # a Chroma server (http://host:port) instead of the embedded folder
+    chroma_token: str | None = field(default=None, repr=False)  # sent as "Authorization: Bearer ..." to the server
+    chroma_namespace: str = "pqa"  # starts the server's collection names, so several indexes can share one server
     home_payer: str | None = None  # the plan this deployment serves: questions naming no payer go to its policies first
     lock_timeout_s: float = 3.0
     embed_batch_size: int = 64
@@ -37,6 +43,10 @@ class Settings:
             values["embedder"] = env["POLICYQA_EMBEDDER"].strip().lower()
         if env.get("POLICYQA_CHROMA_URL"):
             values["chroma_url"] = env["POLICYQA_CHROMA_URL"].strip()
+        if env.get("POLICYQA_CHROMA_TOKEN"):
+            values["chroma_token"] = env["POLICYQA_CHROMA_TOKEN"].strip()
+        if env.get("POLICYQA_CHROMA_NAMESPACE"):
+            values["chroma_namespace"] = env["POLICYQA_CHROMA_NAMESPACE"].strip()
         if env.get("POLICYQA_PAYER"):
             values["home_payer"] = env["POLICYQA_PAYER"].strip()
         if env.get("POLICYQA_FEEDBACK"):
@@ -56,8 +66,32 @@ class Settings:
             raise ConfigError(
                 f"POLICYQA_EMBEDDER={self.embedder!r} is not one of {', '.join(EMBEDDERS)}"
             )
-        if self.chroma_url is not None and not self.chroma_url.startswith(("http://", "https://")):
-            raise ConfigError(f"POLICYQA_CHROMA_URL={self.chroma_url!r} must start with http:// or https://")
+        if self.chroma_url is not None:
+            _validate_chroma_url(self.chroma_url)
+        if self.chroma_token is not None and (not self.chroma_token or any(c.isspace() or not c.isprintable() for c in self.chroma_token)):
+            # the value is a secret: say what is wrong with it, never echo it
+            raise ConfigError("POLICYQA_CHROMA_TOKEN is empty or contains spaces or control characters")
+        if not _NAMESPACE.fullmatch(self.chroma_namespace):
+            raise ConfigError(
+                f"POLICYQA_CHROMA_NAMESPACE={self.chroma_namespace!r} must be 1-40 letters, digits or hyphens, "
+                f"starting with a letter or digit"
+            )
+
+
+def _validate_chroma_url(url: str) -> None:
+    if not url.startswith(("http://", "https://")):
+        raise ConfigError(f"POLICYQA_CHROMA_URL={url!r} must start with http:// or https://")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises ValueError on a port that is not a number in 0-65535
+    except ValueError as exc:
+        raise ConfigError(f"POLICYQA_CHROMA_URL={url!r} is not a valid URL ({exc})") from None
+    if not parts.hostname:
+        raise ConfigError(f"POLICYQA_CHROMA_URL={url!r} names no host")
+    if parts.username or parts.password:
+        raise ConfigError("POLICYQA_CHROMA_URL must not carry credentials; put the token in POLICYQA_CHROMA_TOKEN")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ConfigError(f"POLICYQA_CHROMA_URL={url!r} must be scheme://host:port with no path or query")
 
 
 def _positive_float(name: str, raw: str) -> float:

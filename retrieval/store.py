@@ -1,18 +1,23 @@
-"""The vector store seam: a small Protocol and its ChromaDB implementation (embedded folder now, server as a setting)."""
+"""The vector store seam: a small Protocol and its ChromaDB implementation (embedded folder or server, one class)."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import numpy as np
 
-from .errors import IndexCorruptError
+from .errors import IndexCorruptError, IndexUnavailableError
 
 COLLECTIONS = ("policies", "chunks", "units")
 _BATCH = 2000  # below Chroma's max batch size, and keeps memory flat on big corpora
+CONNECT_TIMEOUT_S = 5.0  # an unreachable server is reported in seconds, not after the OS gives up on the connect
+READ_TIMEOUT_S = 120.0  # one request (a page of 5000 records with their vectors) on a slow network
 
 
 @dataclass(frozen=True)
@@ -47,9 +52,12 @@ class VectorStore(Protocol):
 class ChromaStore:
     """Chroma collections with our own embeddings (Chroma's default embedding function would download a model)."""
 
-    def __init__(self, client: Any, prefix: str = "policyqa"):
+    def __init__(self, client: Any, prefix: str = "policyqa", *, create: bool = True, server: str | None = None):
         self._client = client
         self._prefix = prefix
+        # A reader must not create what it expects to find: a generation removed under it would come back empty.
+        self._create = create
+        self._server = server  # the server's URL in server mode, for messages
         self._collections: dict[str, Any] = {}
 
     @classmethod
@@ -64,6 +72,11 @@ class ChromaStore:
         return cls(client)
 
     @classmethod
+    def http(cls, url: str, token: str | None, prefix: str, *, create: bool = True) -> ChromaStore:
+        """Collections `<prefix>_<name>` on a Chroma server; `create=False` for readers of a finished generation."""
+        return cls(http_client(url, token), prefix, create=create, server=url)
+
+    @classmethod
     def ephemeral(cls) -> ChromaStore:
         import uuid
 
@@ -75,12 +88,25 @@ class ChromaStore:
 
     def _collection(self, name: str):
         if name not in self._collections:
-            self._collections[name] = self._client.get_or_create_collection(
-                f"{self._prefix}_{name}", embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
+            full_name = f"{self._prefix}_{name}"
+            if self._create:
+                self._collections[name] = self._client.get_or_create_collection(
+                    full_name, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+            else:
+                from chromadb.errors import NotFoundError
+
+                try:
+                    self._collections[name] = self._client.get_collection(full_name, embedding_function=None)
+                except NotFoundError:
+                    raise IndexCorruptError(f"the Chroma collection {full_name} does not exist on {self._server}") from None
         return self._collections[name]
 
     def add(self, collection, ids, embeddings, documents, metadatas) -> None:
+        with reaching_server(self._server):
+            self._add(collection, ids, embeddings, documents, metadatas)
+
+    def _add(self, collection, ids, embeddings, documents, metadatas) -> None:
         target = self._collection(collection)
         for i in range(0, len(ids), _BATCH):
             batch_ids = list(ids[i:i + _BATCH])
@@ -95,10 +121,15 @@ class ChromaStore:
 
     def delete_where(self, collection, field, values) -> None:
         values = list(values)
-        for i in range(0, len(values), 500):
-            self._collection(collection).delete(where={field: {"$in": values[i:i + 500]}})
+        with reaching_server(self._server):
+            for i in range(0, len(values), 500):
+                self._collection(collection).delete(where={field: {"$in": values[i:i + 500]}})
 
     def get_all(self, collection, *, embeddings=False) -> Records:
+        with reaching_server(self._server):
+            return self._get_all(collection, embeddings)
+
+    def _get_all(self, collection: str, embeddings: bool) -> Records:
         target = self._collection(collection)
         include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
         ids: list[str] = []
@@ -117,14 +148,15 @@ class ChromaStore:
         return Records(ids, documents, metadatas, matrix)
 
     def query(self, collection, embedding, k, where=None) -> list[Hit]:
-        target = self._collection(collection)
-        n = target.count()
-        if n == 0:
-            return []
-        result = target.query(
-            query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=min(k, n), where=where or None,
-            include=["documents", "metadatas", "distances"],
-        )
+        with reaching_server(self._server):
+            target = self._collection(collection)
+            n = target.count()
+            if n == 0:
+                return []
+            result = target.query(
+                query_embeddings=[np.asarray(embedding, dtype=np.float32)], n_results=min(k, n), where=where or None,
+                include=["documents", "metadatas", "distances"],
+            )
         return [
             Hit(id_, 1.0 - float(dist), doc, meta)
             for id_, doc, meta, dist in zip(
@@ -133,7 +165,63 @@ class ChromaStore:
         ]
 
     def count(self, collection) -> int:
-        return self._collection(collection).count()
+        with reaching_server(self._server):
+            return self._collection(collection).count()
+
+
+@contextmanager
+def reaching_server(url: str | None) -> Iterator[None]:
+    """In server mode, a network failure becomes a message naming the server instead of an httpx traceback."""
+    if url is None:
+        yield
+        return
+    import httpx
+
+    try:
+        yield
+    except httpx.TransportError as exc:
+        raise IndexUnavailableError(f"lost the Chroma server at {url}: {exc.__class__.__name__}: {exc}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def http_client(url: str, token: str | None) -> Any:
+    """One client per server and token in a process (each chromadb HttpClient starts its own system and connection
+    pool). Checks the heartbeat first, with a short timeout, so a wrong URL or a down server is a clear message."""
+    import chromadb
+    import httpx
+    from chromadb.config import Settings as ChromaSettings
+
+    parts = urlsplit(url)
+    ssl = parts.scheme == "https"
+    port = parts.port or (443 if ssl else 80)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    base = f"{parts.scheme}://{parts.netloc}"
+    try:
+        response = httpx.get(f"{base}/api/v2/heartbeat", headers=headers,
+                             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+    except httpx.HTTPError as exc:
+        raise IndexUnavailableError(
+            f"cannot reach the Chroma server at {url} ({exc.__class__.__name__}: {exc or 'no answer'}); "
+            f"check POLICYQA_CHROMA_URL and that the server is running"
+        ) from None
+    if response.status_code in (401, 403):
+        raise IndexUnavailableError(
+            f"the Chroma server at {url} refused the credentials (HTTP {response.status_code}); check POLICYQA_CHROMA_TOKEN"
+        )
+    if response.status_code != 200:
+        raise IndexUnavailableError(
+            f"{url} answered HTTP {response.status_code} to a Chroma heartbeat; is POLICYQA_CHROMA_URL a Chroma server?"
+        )
+    try:
+        client = chromadb.HttpClient(host=parts.hostname, port=port, ssl=ssl, headers=headers,
+                                     settings=ChromaSettings(anonymized_telemetry=False))
+    except Exception as exc:  # chromadb wraps connection and auth failures in ValueError and its own errors
+        raise IndexUnavailableError(f"cannot use the Chroma server at {url}: {exc}") from None
+    # chromadb's HTTP session waits forever by default; a reader must not hang on a server that stopped answering.
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+    return client
 
 
 def _pages(target: Any, include: list[str], size: int = 5000) -> Iterator[dict[str, Any]]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import socket
+import subprocess
 import sys
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +30,8 @@ BLUESTEM_CGM = EVAL_CORPUS / "bluestem-bh-dme-027-continuous-glucose-monitoring.
 BLUESTEM_ACUPUNCTURE = EVAL_CORPUS / "bluestem-bh-med-114-acupuncture.txt"
 STRUCTURE_FIXTURES = Path(__file__).parent / "fixtures" / "structure"
 _POLICYQA_ENV = ("POLICYQA_CORPUS", "POLICYQA_INDEX", "POLICYQA_EMBEDDER", "POLICYQA_CHROMA_URL",
-                 "POLICYQA_LOCK_TIMEOUT", "POLICYQA_FEEDBACK")
+                 "POLICYQA_CHROMA_TOKEN", "POLICYQA_CHROMA_NAMESPACE", "POLICYQA_LOCK_TIMEOUT", "POLICYQA_FEEDBACK")
+LOOPBACK = "127.0.0.1"  # the test server listens here only, never on another address
 
 
 @pytest.fixture(autouse=True)
@@ -117,3 +122,72 @@ def wait_for(predicate: Callable[[], bool], timeout_s: float, what: str) -> None
             return
         time.sleep(0.05)
     pytest.fail(f"timed out after {timeout_s}s waiting for {what}")
+
+
+# ---------------------------------------------------------------- a real Chroma server (server mode)
+
+
+def free_loopback_port() -> int:
+    """A port nothing listens on right now (the OS picks it; a race with another process is retried by the caller)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        return probe.getsockname()[1]
+
+
+def _chroma_executable() -> str | None:
+    # `make test` runs .venv/bin/python without activating the venv, so look beside the interpreter first.
+    beside = Path(sys.executable).parent / "chroma"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    return shutil.which("chroma")
+
+
+def _heartbeat_ok(url: str) -> bool:
+    import httpx
+
+    try:
+        return httpx.get(f"{url}/api/v2/heartbeat", timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`chroma run` (shipped with the chromadb package) on loopback for the whole session; yields its URL and always
+    stops it at the end. Each test keeps to its own collection prefix or namespace, so one server serves them all."""
+    executable = _chroma_executable()
+    if executable is None:
+        pytest.skip("the `chroma` executable (installed with the chromadb package) is not on this machine")
+    root = tmp_path_factory.mktemp("chroma-server")
+    log_path = root / "server.log"
+    env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
+    for attempt in range(3):  # the port picked may be taken by someone else before the server binds it
+        port = free_loopback_port()
+        url = f"http://{LOOPBACK}:{port}"
+        with log_path.open("ab") as log:
+            server = subprocess.Popen(
+                [executable, "run", "--path", str(root / "data"), "--host", LOOPBACK, "--port", str(port)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+            )
+        try:
+            deadline = time.monotonic() + 120  # two shared cores: the first start imports a lot
+            while time.monotonic() < deadline and server.poll() is None and not _heartbeat_ok(url):
+                time.sleep(0.2)
+            if server.poll() is None and _heartbeat_ok(url):
+                yield url
+                return
+            if server.poll() is None or attempt == 2:
+                tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
+                pytest.fail(f"the Chroma server on {url} did not answer its heartbeat (exit code {server.poll()}):\n{tail}")
+        finally:
+            _stop(server)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=15)

@@ -1,7 +1,8 @@
-"""The VectorStore contract: every store implementation (embedded Chroma now, a server later) must pass these."""
+"""The VectorStore contract: every store implementation (embedded, persistent and server Chroma) must pass these."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,16 +11,21 @@ import pytest
 
 from retrieval.store import ChromaStore, Hit, Records, VectorStore
 
-# Add a server-mode factory here when it exists (issue 5); every test below then runs against it too.
-STORE_FACTORIES: dict[str, Callable[[Path], VectorStore]] = {
-    "chroma-ephemeral": lambda _tmp: ChromaStore.ephemeral(),
-    "chroma-persistent": lambda tmp: ChromaStore.persistent(tmp / "chroma"),
+# (request, tmp_path) → a fresh, empty store. The server factory starts the session's Chroma server on first use
+# and gives each test its own collection prefix on it.
+STORE_FACTORIES: dict[str, Callable[[pytest.FixtureRequest, Path], VectorStore]] = {
+    "chroma-ephemeral": lambda _request, _tmp: ChromaStore.ephemeral(),
+    "chroma-persistent": lambda _request, tmp: ChromaStore.persistent(tmp / "chroma"),
+    "chroma-http": lambda request, _tmp: ChromaStore.http(request.getfixturevalue("chroma_server"), None,
+                                                          prefix=f"t{uuid.uuid4().hex[:10]}"),
 }
+SERVER_FACTORIES = {"chroma-http"}
 
 
-@pytest.fixture(params=sorted(STORE_FACTORIES))
+@pytest.fixture(params=[pytest.param(name, marks=pytest.mark.server) if name in SERVER_FACTORIES else name
+                        for name in sorted(STORE_FACTORIES)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> VectorStore:
-    return STORE_FACTORIES[request.param](tmp_path)
+    return STORE_FACTORIES[request.param](request, tmp_path)
 
 
 def _unit(*values: float) -> np.ndarray:
