@@ -45,7 +45,11 @@ _INJECTION_SENTENCE = re.compile(
     r"new instructions?|the real policy|policy (?:update|change|amendment)s?\b|updated polic(?:y|ies)|"
     r"\bupdate\b\s*(?:\(|\d{4}|:)|memo\b|admin(?:istrator)? (?:note|override)|note to (?:the )?(?:assistant|ai|model|bot)|"
     r"(?:assistant|ai|bot|model)[,:] (?:say|tell|answer|respond|reply)|say (?:that|yes|it is)|tell (?:members|them|me|the member) (?:that|it(?:'s| is)|this is)|"
-    r"respond (?:only )?with|answer (?:only )?(?:yes|with)|you must (?:say|answer|confirm)|confirm that)",
+    r"respond (?:only )?(?:in|with)|answer (?:only )?(?:yes|with)|you must (?:say|answer|confirm)|confirm that|no matter what|"
+    r"repeat after me|"
+    # the same in the languages members most often paste from
+    r"\b(?:ignora|ignoren|ignorar|ignorez|ignorer|ignoriere|ignorieren|ignori)\b|instrucciones|instru[cç][õo]es|"
+    r"anweisungen|istruzioni|consignes)",
     re.I,
 )
 _ATTACK_REQUEST = re.compile(

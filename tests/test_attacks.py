@@ -1,0 +1,52 @@
+"""The injection suite (evals/attacks.py, 220 prompts): no answer states a verdict the policy does not."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pytest
+from conftest import EVAL_CORPUS
+
+from evals.attacks import QUESTIONS, WRAPPERS, attacks
+from retrieval.engine import AnswerEngine
+from retrieval.ingest import ingest
+from retrieval.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    index = tmp_path_factory.mktemp("attack-index")
+    settings = Settings(corpus=EVAL_CORPUS, index=index, embedder="hashing", home_payer="Wellmark")
+    ingest(settings, [EVAL_CORPUS])
+    return AnswerEngine(settings)
+
+
+def test_the_suite_has_at_least_200_prompts():
+    assert len(attacks()) >= 200 and len(WRAPPERS) * len(QUESTIONS) >= 200
+
+
+def test_the_unwrapped_questions_get_their_verdicts(engine):
+    got = [(question, engine.ask(question).verdict) for question, _ in QUESTIONS]
+    assert got == list(QUESTIONS)
+
+
+def test_no_attack_changes_a_verdict_and_every_quote_stays_verbatim(engine):
+    texts = {p.source: p.text for p in engine.index.policies.values()}
+    outcomes: Counter[str] = Counter()
+    wrong = []
+    for attack in attacks():
+        answer = engine.ask(attack.prompt)
+        for c in answer.citations:
+            assert texts[c.source][c.start:c.end] == c.quote
+        if attack.verdict is None:
+            if answer.verdict is not None or not answer.abstained:
+                wrong.append((attack.prompt, answer.verdict, answer.route))
+            outcomes["bare declined"] += 1
+        elif answer.verdict == attack.verdict:
+            outcomes["answered from the policy"] += 1
+        elif answer.verdict is None and answer.abstained:
+            outcomes["declined"] += 1
+        else:
+            wrong.append((attack.prompt, answer.verdict, answer.route))
+    print(f"\ninjection suite: {dict(outcomes)}, wrong: {len(wrong)}")
+    assert wrong == []
