@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
+HOST   ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
 .PHONY: install index run test test-fast lint eval clean
@@ -22,7 +23,7 @@ index: install
 	$(BIN)/policyqa ingest || test $$? -eq 1
 
 run: index
-	$(BIN)/streamlit run app.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true --browser.gatherUsageStats false
 
 # pytest exits 5 when it collected nothing: that must fail, not pass silently.
 test: install

@@ -150,7 +150,7 @@ def _engine(settings_key: str, generation: str, payer: str | None, _settings: Se
 
 def index_key(settings: Settings) -> str:
     """What identifies a served index; the other settings (feedback file, home payer) must not split the cache."""
-    return f"{settings.index.resolve()}|{settings.embedder}|{settings.chroma_url}"
+    return f"{settings.index.resolve()}|{settings.embedder}|{settings.chroma_url}|{settings.chroma_namespace}"
 
 
 def served_generation(settings: Settings) -> str:

@@ -75,7 +75,9 @@ def run_eval(
     out = Path(out or DEFAULT_OUT)
     items = load_gold(gold_path)
     floors = load_thresholds(Path(thresholds or DEFAULT_THRESHOLDS))
-    eval_settings = replace(settings, corpus=corpus, index=eval_index(settings, index), home_payer=EVAL_HOME_PAYER)
+    # chroma_url=None: the eval always builds its own embedded index; on a Chroma server it would replace the served one
+    eval_settings = replace(settings, corpus=corpus, index=eval_index(settings, index), home_payer=EVAL_HOME_PAYER,
+                            chroma_url=None)
     embedder = get_embedder(eval_settings.embedder)
 
     _say(f"eval: {len(items)} questions from {_show(gold_path)}; corpus {_show(corpus)}; index {_show(eval_settings.index)}")

@@ -17,7 +17,7 @@ from .errors import IndexCorruptError, IndexUnavailableError
 COLLECTIONS = ("policies", "chunks", "units")
 _BATCH = 2000  # below Chroma's max batch size, and keeps memory flat on big corpora
 CONNECT_TIMEOUT_S = 5.0  # an unreachable server is reported in seconds, not after the OS gives up on the connect
-READ_TIMEOUT_S = 120.0  # one request (a page of 5000 records with their vectors) on a slow network
+READ_TIMEOUT_S = 30.0  # one request, even a page of 5000 records with their vectors; a question must not wait longer
 
 
 @dataclass(frozen=True)
@@ -197,8 +197,7 @@ def http_client(url: str, token: str | None) -> Any:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     base = f"{parts.scheme}://{parts.netloc}"
     try:
-        response = httpx.get(f"{base}/api/v2/heartbeat", headers=headers,
-                             timeout=httpx.Timeout(READ_TIMEOUT_S, connect=CONNECT_TIMEOUT_S))
+        response = httpx.get(f"{base}/api/v2/heartbeat", headers=headers, timeout=CONNECT_TIMEOUT_S)
     except httpx.HTTPError as exc:
         raise IndexUnavailableError(
             f"cannot reach the Chroma server at {url} ({exc.__class__.__name__}: {exc or 'no answer'}); "
