@@ -191,3 +191,15 @@ def _stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def eval_engine(tmp_path_factory: pytest.TempPathFactory):
+    """The answer engine over evals/corpus with the hashing embedder, served as Wellmark's deployment."""
+    from retrieval.engine import AnswerEngine
+    from retrieval.ingest import ingest
+
+    index = tmp_path_factory.mktemp("eval-engine-index")
+    settings = Settings(corpus=EVAL_CORPUS, index=index, embedder="hashing", home_payer="Wellmark")
+    ingest(settings, [EVAL_CORPUS])
+    return AnswerEngine(settings)

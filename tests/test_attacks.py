@@ -5,20 +5,14 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from conftest import EVAL_CORPUS
 
 from evals.attacks import QUESTIONS, WRAPPERS, attacks
 from retrieval.engine import AnswerEngine
-from retrieval.ingest import ingest
-from retrieval.settings import Settings
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
-    index = tmp_path_factory.mktemp("attack-index")
-    settings = Settings(corpus=EVAL_CORPUS, index=index, embedder="hashing", home_payer="Wellmark")
-    ingest(settings, [EVAL_CORPUS])
-    return AnswerEngine(settings)
+@pytest.fixture
+def engine(eval_engine: AnswerEngine) -> AnswerEngine:
+    return eval_engine
 
 
 def test_the_suite_has_at_least_200_prompts():

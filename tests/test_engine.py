@@ -9,19 +9,14 @@ from conftest import EVAL_CORPUS
 
 from retrieval.engine import DISCLAIMER, AnswerEngine
 from retrieval.errors import QuestionError
-from retrieval.ingest import ingest
-from retrieval.settings import Settings
 from retrieval.verdicts import verdict_of
 
 LEAD_IN = "Prolotherapy is considered investigational for all applications, including but not limited to:"
 
 
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
-    index = tmp_path_factory.mktemp("engine-index")
-    settings = Settings(corpus=EVAL_CORPUS, index=index, embedder="hashing", home_payer="Wellmark")
-    ingest(settings, [EVAL_CORPUS])
-    return AnswerEngine(settings)
+@pytest.fixture
+def engine(eval_engine: AnswerEngine) -> AnswerEngine:
+    return eval_engine
 
 
 def _source_text(engine: AnswerEngine, source: str) -> str:
