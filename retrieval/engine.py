@@ -7,7 +7,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -57,6 +57,14 @@ _DATE_QUESTION_WORDS = {"when", "date", "review", "revis", "updat", "chang", "ha
                         "origin", "what", "did", "was", "were"}
 _AGE = re.compile(r"\b(\d{1,2})[- ]?(?:years?[- ]old|yrs?[- ]old|yo\b|y/o)|\b(?:is|age[sd]?|aged) (\d{1,2})\b(?! ?(?:%|percent|kg|mg|months|weeks|days))", re.I)
 _GENERIC_INDICATION = {"pain", "low", "chronic", "acut", "sever", "mild", "condit", "disord", "diseas", "syndrom", "treat", "adult", "child", "patient", "member"}
+
+
+class AnswerWriter(Protocol):
+    """The seam for an optional generator that rewords an answer. It gets the engine's draft and the verified
+    citations and returns the text shown to the user; the verdict, route and quotes stay the engine's."""
+
+    def write(self, *, question: str, audience: str, verdict: str | None, citations: tuple[Citation, ...],
+              draft: str) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -159,8 +167,10 @@ class _Finding:
 
 
 class AnswerEngine:
-    def __init__(self, settings: Settings | None = None, index: LoadedIndex | None = None):
+    def __init__(self, settings: Settings | None = None, index: LoadedIndex | None = None,
+                 writer: AnswerWriter | None = None):
         self.settings = settings or Settings.from_env()
+        self.writer = writer
         self.index = index or LoadedIndex(self.settings)
         self.views = {key: self._view(p) for key, p in self.index.policies.items()}
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
@@ -736,6 +746,9 @@ class AnswerEngine:
         if notes:
             body += "\n\n" + " ".join(notes)
         policies = tuple(_policy_summary(f.view.record) for f in findings)
+        if self.writer is not None:
+            body = self.writer.write(question=question, audience=audience, verdict=verdict,
+                                     citations=tuple(citations), draft=body)
         return Answer(answer_id, question, audience, body, verdict, False, None, tuple(citations), DISCLAIMER,
                       _ms(started), intent, policies, tuple(notes))
 

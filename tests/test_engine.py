@@ -140,3 +140,18 @@ def test_every_quote_is_verbatim_and_every_verdict_is_stated_by_a_quote(engine):
             assert _source_text(engine, c.source)[c.start:c.end] == c.quote
         if answer.verdict not in (None, "no_statement"):
             assert any(verdict_of(c.quote) == answer.verdict for c in answer.citations), item["id"]
+
+
+def test_an_answer_writer_rewords_the_text_but_not_the_verdict_or_quotes(engine):
+    class Shouting:
+        def write(self, *, question, audience, verdict, citations, draft):
+            return draft.upper()
+
+    plain = engine.ask("Is prolotherapy covered for knee osteoarthritis?")
+    engine.writer = Shouting()
+    try:
+        loud = engine.ask("Is prolotherapy covered for knee osteoarthritis?")
+    finally:
+        engine.writer = None
+    assert loud.answer == plain.answer.upper()
+    assert (loud.verdict, loud.citations) == (plain.verdict, plain.citations)
