@@ -69,6 +69,10 @@ class IndexBackend(Protocol):
 
     def collect_garbage(self, keep: set[str]) -> list[str]: ...
 
+    def remove_unfinished(self, active: Generation) -> list[str]:
+        """Delete builds a killed ingest left behind (never the served or previous generation)."""
+        ...
+
 
 def backend(settings: Settings) -> IndexBackend:
     """Embedded folder unless POLICYQA_CHROMA_URL names a server."""
@@ -140,7 +144,18 @@ class FolderBackend:
         return Generation(name, manifest, path)
 
     def open_store(self, generation: Generation) -> ChromaStore:
-        return ChromaStore.persistent(generation.chroma_path)
+        # a reader opens without creating: a damaged or emptied folder must fail, not come back as an empty index
+        try:
+            return ChromaStore.persistent(generation.chroma_path, create=False)
+        except IndexCorruptError as exc:
+            raise IndexCorruptError(f"{exc}; rebuild it with: {_ingest_command(self.settings, rebuild=True)}") from None
+
+    def remove_unfinished(self, active: Generation) -> list[str]:
+        # only a switched generation has a manifest: a folder without one is a build that never finished
+        dead = {c.name for c in self.root.iterdir()
+                if c.is_dir() and c.name.startswith("gen-") and c.name != active.name and not (c / MANIFEST).exists()}
+        keep = {c.name for c in self.root.iterdir() if c.is_dir() and c.name.startswith("gen-")} - dead
+        return self.collect_garbage(keep)
 
     def new_generation(self, previous: Generation | None, drop: Sequence[str]) -> Build:
         """A fresh folder beside the served one; starts as a copy of it so unchanged documents are not re-embedded."""
@@ -150,6 +165,8 @@ class FolderBackend:
         if previous is not None:
             shutil.copytree(previous.chroma_path, path / "chroma")
         store = ChromaStore.persistent(path / "chroma")
+        for collection in COLLECTIONS:
+            store.count(collection)  # create all three now: a reader never creates, even for an empty corpus
         if previous is not None and drop:
             for collection in COLLECTIONS:
                 store.delete_where(collection, "doc_key", drop)
@@ -191,6 +208,11 @@ class ServerBackend:
 
     def _store(self, name: str, *, create: bool) -> ChromaStore:
         return ChromaStore(self._client(), f"{self.namespace}_{name}", create=create, server=self.url)
+
+    def remove_unfinished(self, active: Generation) -> list[str]:
+        # the writer lock is held: a generation newer than the served one is a build that never switched
+        names = set(self.generations())
+        return self.collect_garbage({name for name in names if name <= active.name})
 
     def generations(self) -> dict[str, set[str]]:
         """generation name → which of its collections exist."""

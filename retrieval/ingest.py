@@ -14,7 +14,7 @@ from . import index as idx
 from .chunking import chunk_document, stable_id
 from .corpus import PIPELINE_VERSION, CorpusFile, discover, load_document
 from .embeddings import Embedder, get_embedder
-from .errors import DocumentError, IndexUnavailableError
+from .errors import DocumentError, IndexUnavailableError, PolicyQAError
 from .models import Chunk, PolicyDocument
 from .settings import Settings
 
@@ -127,7 +127,13 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
     # a document that turned bad is taken out: serving its old text would quote words no longer in the file
     to_remove = [f.doc_key for f in changed if f.doc_key in old_docs] + deleted
 
+    if not loaded and not to_remove and previous is not None and not _intact(index, previous):
+        # the served index no longer holds what its manifest says (a damaged Chroma file): rebuild, don't keep serving it
+        report.unchanged = 0
+        return _ingest_locked(settings, files, True, progress, embedder)
     if not loaded and not to_remove and previous is not None:
+        # nothing to do, but builds a killed ingest left behind (newer than the served one) are dead: remove them
+        index.remove_unfinished(previous)
         report.documents = len(old_docs)
         report.chunks = sum(d["chunks"] for d in old_docs.values())
         report.generation = previous.name
@@ -190,6 +196,15 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
     report.generation = build.name
     report.switched = True
     return report
+
+
+def _intact(index, generation) -> bool:
+    """Does the served generation hold as many chunks as its manifest says?"""
+    expected = generation.manifest.get("stats", {}).get("chunks")
+    try:
+        return expected is None or index.open_store(generation).count("chunks") == expected
+    except PolicyQAError:
+        return False
 
 
 def _embeds(unit) -> bool:

@@ -61,7 +61,7 @@ class ChromaStore:
         self._collections: dict[str, Any] = {}
 
     @classmethod
-    def persistent(cls, path: Path) -> ChromaStore:
+    def persistent(cls, path: Path, *, create: bool = True) -> ChromaStore:
         import chromadb
         from chromadb.config import Settings as ChromaSettings
 
@@ -69,7 +69,7 @@ class ChromaStore:
             client = chromadb.PersistentClient(path=str(path), settings=ChromaSettings(anonymized_telemetry=False))
         except Exception as exc:  # chromadb raises several types for a damaged folder
             raise IndexCorruptError(f"cannot open the Chroma folder {path}: {exc}") from None
-        return cls(client)
+        return cls(client, create=create, server=str(path))
 
     @classmethod
     def http(cls, url: str, token: str | None, prefix: str, *, create: bool = True) -> ChromaStore:
@@ -99,7 +99,10 @@ class ChromaStore:
                 try:
                     self._collections[name] = self._client.get_collection(full_name, embedding_function=None)
                 except NotFoundError:
-                    raise IndexCorruptError(f"the Chroma collection {full_name} does not exist on {self._server}") from None
+                    raise IndexCorruptError(
+                        f"the Chroma collection {full_name} is missing from {self._server}; "
+                        f"rebuild the index with: policyqa ingest --rebuild"
+                    ) from None
         return self._collections[name]
 
     def add(self, collection, ids, embeddings, documents, metadatas) -> None:
