@@ -37,9 +37,18 @@ _CATCH_ALL = _p(r"\b(?:for|in) all (?:applications|indications|uses|conditions)|
 _HEDGES = _p(r"\b(?:if|whether)\b[^.]{0,60}?\b(?:is|are) (?:covered|medically necessary)")
 
 
+# A sentence that talks to the reader's software is an instruction planted in a document, never a coverage position.
+_PLANTED = re.compile(
+    r"\b(?:assistant|chatbot|chat ?bot|ai model|language model|llm|\bbot\b|tell (?:members|the member|users|callers|people)|"
+    r"ignore (?:previous|prior|all|the above)|(?:previous|prior) instructions|system prompt|say that|respond that|"
+    r"answer that)\b",
+    re.IGNORECASE,
+)
+
+
 def verdict_of(sentence: str) -> str | None:
     """The verdict a sentence states, or None. Polarity is read from the sentence itself."""
-    if _HEDGES.search(sentence):
+    if _HEDGES.search(sentence) or _PLANTED.search(sentence):
         return None
     for verdict, pattern in _PATTERNS:
         if pattern.search(sentence):
