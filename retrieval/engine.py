@@ -142,12 +142,19 @@ class _PolicyView:
     units_by_section_kind: dict[str, list[UnitRecord]]
     unit_words: dict[str, set[str]] = field(default_factory=dict)
     document_frequency: dict[str, int] = field(default_factory=dict)
+    policy_words: set[str] | None = None
 
     def words(self, unit: UnitRecord) -> set[str]:
         words = self.unit_words.get(unit.unit_id)
         if words is None:
             words = self.unit_words[unit.unit_id] = set(content_words(self.record.text[unit.start:unit.end]))
         return words
+
+    def all_words(self) -> set[str]:
+        """Every content word of the policy, stemmed once (a question must not re-read the whole policy)."""
+        if self.policy_words is None:
+            self.policy_words = set(content_words(self.record.text))
+        return self.policy_words
 
     def idf(self, word: str) -> float:
         """Rare in this policy = telling: "balloon" outweighs "weight" in a bariatric policy."""
@@ -354,7 +361,7 @@ class AnswerEngine:
         if not view.statements:
             return self._best_sentence(view, u, ("policy", "criteria", "exclusions", "description"), verdict="no_statement",
                                        note="The policy has no coverage statement I can read.")
-        policy_words = set(content_words(view.record.text))
+        policy_words = view.all_words()
         # words the policy never uses cannot pick a statement ("my husband has cancer pain": only "cancer" can)
         indication = [w for w in u.indication if w in policy_words]
         unknown = [w for w in u.indication if w not in policy_words and w not in _GENERIC_INDICATION]
