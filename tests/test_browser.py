@@ -3,17 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from app_server import ROOT, chromium, require_browser, serve_app
 
 from retrieval.engine import VERDICT_LABEL
 from retrieval.ingest import ingest
@@ -21,11 +15,7 @@ from retrieval.settings import Settings
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--no-first-run"]
 VIEWPORTS = {"laptop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 SEED_QUOTE = "Prolotherapy is considered investigational for all applications"
 DISCLAIMER_WORDS = "comes from an automated assistant"
@@ -45,68 +35,21 @@ SCENARIOS = {
 }
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A real app on a free loopback port over a fresh MiniLM index of corpus/; always stopped afterwards."""
-    pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not CHROMIUM.exists():
-        pytest.skip(f"Chromium is not installed at {CHROMIUM} (.ci/run installs Debian's chromium with apt)")
+    require_browser()
     work = tmp_path_factory.mktemp("browser")
     index = work / "index"
     ingest(Settings(corpus=ROOT / "corpus", index=index, embedder="minilm"))
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICYQA_")}
-    env.update(POLICYQA_CORPUS=str(ROOT / "corpus"), POLICYQA_INDEX=str(index), POLICYQA_EMBEDDER="minilm",
-               POLICYQA_FEEDBACK=str(work / "feedback.jsonl"))
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = work / "streamlit.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address", "127.0.0.1",
-             "--server.port", str(port), "--server.headless", "true", "--browser.gatherUsageStats", "false",
-             "--server.fileWatcherType", "none"],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 90
-            while not _healthy(url):
-                if process.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"streamlit did not become healthy at {url}:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.25)
-            yield url
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=5)
+    with serve_app(corpus=ROOT / "corpus", index=index, embedder="minilm", work=work) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")

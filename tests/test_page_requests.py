@@ -11,7 +11,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from app_server import CHROMIUM, CHROMIUM_FLAGS, require_browser, serve_app
+from app_server import chromium, require_browser, serve_app
 
 from evals.load import CANARY, canaries
 from retrieval.engine import VERDICT_LABEL
@@ -42,14 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser(server: str):
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with chromium() as launched:
+        yield launched
 
 
 def _ready(page) -> None:
