@@ -598,7 +598,8 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     series(lat, [get(e, "baseline", "retrieval_p50_ms") for e in sizes], "baseline: retrieval p50", base_color, "-")
     series(lat, [get(e, "baseline", "retrieval_p99_ms") for e in sizes], "baseline: retrieval p99", base_color, "--")
     lat.set_title("warm latency per question")
-    lat.set_ylabel("ms")
+    lat.set_ylabel("ms (log scale)")
+    lat.set_yscale("log")  # a tail stretched by a busy machine must not flatten the medians
     series(ing, [get(e, "ingest", "seconds") for e in sizes], "ours: ingest", ours_color, "-")
     series(ing, [get(e, "reingest", "seconds") for e in sizes], "ours: unchanged re-ingest", ours_color, ":")
     series(ing, [get(e, "baseline", "ingest_seconds") for e in sizes], "baseline: build", base_color, "-")
@@ -687,9 +688,13 @@ def run_from_args(args: argparse.Namespace) -> int:
         return 2
     embedder = args.embedder or ("hashing" if args.quick else "minilm")
     chroma_url = args.chroma_url or os.environ.get("POLICYQA_CHROMA_URL") or None
-    run_bench(sizes, embedder=embedder, seed=args.seed, work=args.work, out=args.out,
-              warm_questions=args.warm_questions, quality_questions=args.quality_questions,
-              baseline=not args.no_baseline, profile=not args.no_profile, chroma_url=chroma_url)
+    try:
+        run_bench(sizes, embedder=embedder, seed=args.seed, work=args.work, out=args.out,
+                  warm_questions=args.warm_questions, quality_questions=args.quality_questions,
+                  baseline=not args.no_baseline, profile=not args.no_profile, chroma_url=chroma_url)
+    except (RuntimeError, ValueError) as exc:  # a worker that failed says why on its own stderr, quoted here
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

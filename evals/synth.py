@@ -47,7 +47,7 @@ class Service:
     variants: bool = False  # `investigational` names procedure variants ("intragastric balloon"), not indications
 
 
-def C(template: str, topic: str, *choices: str) -> Criterion:  # noqa: N802 - reads as a table row
+def C(template: str, topic: str, *choices: str) -> Criterion:  # one letter: the catalogue reads as a table
     return Criterion(template, topic, choices or ("",))
 
 
