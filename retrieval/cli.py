@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
 
     add_ask_parser(sub)
     add_eval_parser(sub)
+    from evals.bench import add_bench_parser  # the benchmark lives with the evals
+
+    add_bench_parser(sub)
     return parser
 
 
