@@ -30,6 +30,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from retrieval.corpus import display_path
 from retrieval.settings import PROJECT_ROOT, Settings
 
 EVALS = Path(__file__).resolve().parent
@@ -139,7 +140,7 @@ def run_bench(
     (out / "bench.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(format_table(report))
     write_chart(report, out / "bench.png")
-    say(f"bench: wrote {_show(out / 'bench.json')} and {_show(out / 'bench.png')} in {report['meta']['seconds']} s")
+    say(f"bench: wrote {display_path(out / 'bench.json')} and {display_path(out / 'bench.png')} in {report['meta']['seconds']} s")
     return report
 
 
@@ -636,13 +637,6 @@ def _load() -> float:
 def _machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "platform": platform.platform(), "cpu_count": os.cpu_count(),
             "processor": platform.processor() or platform.machine()}
-
-
-def _show(path: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _say(message: str) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from retrieval.corpus import display_path
 from retrieval.errors import PolicyQAError
 from retrieval.settings import PROJECT_ROOT, Settings
 
@@ -80,7 +81,7 @@ def run_eval(
                             chroma_url=None)
     embedder = get_embedder(eval_settings.embedder)
 
-    _say(f"eval: {len(items)} questions from {_show(gold_path)}; corpus {_show(corpus)}; index {_show(eval_settings.index)}")
+    _say(f"eval: {len(items)} questions from {display_path(gold_path)}; corpus {display_path(corpus)}; index {display_path(eval_settings.index)}")
     stale = stale_modules(eval_settings)
     if stale:
         _say(f"eval: rebuilding the eval index: {', '.join(stale)} changed since it was built")
@@ -119,12 +120,12 @@ def run_eval(
     print(format_table(figures["ours"], figures.get("baseline"), floors))
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(items, systems, figures, floors, misses, texts, {
-        "gold": _show(gold_path), "corpus": _show(corpus), "index": _show(eval_settings.index),
+        "gold": display_path(gold_path), "corpus": display_path(corpus), "index": display_path(eval_settings.index),
         "home_payer": EVAL_HOME_PAYER, "embedder": embedder.name, "baseline_chunks": naive_chunks,
     })
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_chart(figures["ours"], figures.get("baseline"), floors, out / "chart.png")
-    _say(f"eval: wrote {_show(out / 'report.json')} and {_show(out / 'chart.png')}")
+    _say(f"eval: wrote {display_path(out / 'report.json')} and {display_path(out / 'chart.png')}")
     if misses:
         _say("eval: below floor: " + ", ".join(f"{LABELS.get(m, m)} ({_fmt(m, figures['ours'].value(m))})" for m in misses))
     return 1 if gate and misses else 0
@@ -384,13 +385,6 @@ def _grouped(ax, names, ours: Figures, baseline: Figures | None, floors, *, scal
 def _bar_label(value: float) -> str:
     # one decimal where rounding would hide the difference that matters (2.7% wrongly abstained vs a 3% ceiling)
     return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.1f}"
-
-
-def _show(path: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return str(path)
 
 
 def _say(message: str) -> None:
