@@ -140,9 +140,21 @@ class _PolicyView:
     record: PolicyRecord
     statements: list[_Statement]
     units_by_section_kind: dict[str, list[UnitRecord]]
+    units: list[UnitRecord] = field(default_factory=list)
     unit_words: dict[str, set[str]] = field(default_factory=dict)
-    document_frequency: dict[str, int] = field(default_factory=dict)
     policy_words: set[str] | None = None
+    _document_frequency: dict[str, int] | None = None
+
+    @property
+    def document_frequency(self) -> dict[str, int]:
+        """Stemmed on first use, not at load: at 1,000 policies stemming every sentence up front took ~2 s."""
+        if self._document_frequency is None:
+            frequency: dict[str, int] = {}
+            for unit in self.units:
+                for word in self.words(unit):
+                    frequency[word] = frequency.get(word, 0) + 1
+            self._document_frequency = frequency  # assigned whole: a concurrent reader never sees half of it
+        return self._document_frequency
 
     def words(self, unit: UnitRecord) -> set[str]:
         words = self.unit_words.get(unit.unit_id)
@@ -158,8 +170,9 @@ class _PolicyView:
 
     def idf(self, word: str) -> float:
         """Rare in this policy = telling: "balloon" outweighs "weight" in a bariatric policy."""
-        n = max(1, len(self.unit_words))
-        return math.log(1 + n / (1 + self.document_frequency.get(word, 0)))
+        frequency = self.document_frequency
+        n = max(1, len(self.unit_words))  # every unit's words are known once the frequencies are
+        return math.log(1 + n / (1 + frequency.get(word, 0)))
 
 
 @dataclass
@@ -180,6 +193,10 @@ class AnswerEngine:
         self.writer = writer
         self.index = index or LoadedIndex(self.settings)
         self.views = {key: self._view(p) for key, p in self.index.policies.items()}
+        self._by_policy_id = {p.meta.policy_id: k for k, p in self.index.policies.items()}
+        self._by_payer: dict[str, set[str]] = {}
+        for key, p in self.index.policies.items():
+            self._by_payer.setdefault(p.meta.payer, set()).add(key)
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
                                      profiles={key: self._profile(v) for key, v in self.views.items()})
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
@@ -233,8 +250,7 @@ class AnswerEngine:
     def _candidates(self, u: Understanding) -> list[str]:
         """Policies that govern the question, best first; [] when the corpus has none."""
         keys: list[str] = []
-        by_id = {p.meta.policy_id: k for k, p in self.index.policies.items()}
-        keys += [by_id[pid] for pid in u.policy_ids if pid in by_id]
+        keys += [self._by_policy_id[pid] for pid in u.policy_ids if pid in self._by_policy_id]
         for code in u.codes:
             for n in self.index._exact.get(code, ()):
                 key = self.index.chunks[n].doc_key
@@ -270,7 +286,7 @@ class AnswerEngine:
     def _from_retrieval(self, u: Understanding) -> list[str]:
         doc_keys = None
         if u.payers:
-            doc_keys = {k for k, p in self.index.policies.items() if p.meta.payer in u.payers}
+            doc_keys = set().union(*(self._by_payer.get(payer, set()) for payer in u.payers))
         passages = self.index.search(u.expanded, k=5, doc_keys=doc_keys)
         if not passages:
             return []
@@ -307,11 +323,7 @@ class AnswerEngine:
             if unit.kind == "list_item" and unit.parent in statements and unit.unit_id not in statements:
                 statements[unit.parent].items.append(unit)
         ordered = sorted(statements.values(), key=lambda s: s.unit.start)
-        view = _PolicyView(policy, ordered, by_kind)
-        for unit in units:
-            for word in view.words(unit):
-                view.document_frequency[word] = view.document_frequency.get(word, 0) + 1
-        return view
+        return _PolicyView(policy, ordered, by_kind, units)
 
     def _profile(self, view: _PolicyView) -> str:
         text = view.record.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 
@@ -59,6 +60,7 @@ class QuestionReader:
 
     def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None):
         self._policies = policies
+        self._order = {key: n for n, key in enumerate(policies)}
         self._vocab = vocabulary
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
@@ -97,6 +99,33 @@ class QuestionReader:
         for text in (profiles or {}).values():
             surface |= set(_WORD.findall(text.lower()))
         self._vocab_words = sorted(w for w in surface if len(w) >= 4 and not w.isdigit())
+        # Indexes built once, so a question costs the same at 10 policies and at 1,000: policy ids by their first
+        # characters, each service word and each profile word to the policies that use it, one pattern for the payers.
+        self._ids_by_prefix: dict[str, list[str]] = {}
+        self._short_ids: list[str] = []
+        for p in policies.values():
+            policy_id = (p.meta.policy_id or "").lower()
+            if len(policy_id) >= _ID_PREFIX:
+                self._ids_by_prefix.setdefault(policy_id[:_ID_PREFIX], []).append(policy_id)
+            elif policy_id:
+                self._short_ids.append(policy_id)
+        self._id_order = {}
+        for n, p in enumerate(policies.values()):
+            self._id_order.setdefault((p.meta.policy_id or "").lower(), (n, p.meta.policy_id))
+        self._by_service_word: dict[str, set[str]] = {}
+        for key, phrase_sets in self._service_words.items():
+            for phrase in phrase_sets:
+                for word in phrase:
+                    self._by_service_word.setdefault(word, set()).add(key)
+        self._long_service_words = {w for w in self._by_service_word if len(w) >= 6}
+        self._by_profile_word: dict[str, set[str]] = {}
+        for key, words in self._profiles.items():
+            for word in words:
+                self._by_profile_word.setdefault(word, set()).add(key)
+        self._payer_pattern = _any_word(self._payers)
+        self._known_payer_patterns = [(payer, re.compile(rf"\b{re.escape(payer)}\b")) for payer in KNOWN_PAYERS]
+        self._payer_stems = set(_content_words(" ".join(self._payers).lower()))
+
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
         if not history:
@@ -114,10 +143,7 @@ class QuestionReader:
             date_field = next((name for name, pattern in _DATE_FIELDS if pattern.search(expanded)), "reviewed")
         payers, unknown = self._find_payers(expanded)
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
-        policy_ids = tuple(
-            p.meta.policy_id for p in self._policies.values()
-            if p.meta.policy_id and re.search(rf"(?<![\w.]){re.escape(p.meta.policy_id.lower())}(?![\w])", lowered)
-        )
+        policy_ids = self._find_policy_ids(lowered)
         scored = self._services(expanded)
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
@@ -185,15 +211,33 @@ class QuestionReader:
 
         return _WORD.sub(fix, lowered)
 
+    def _find_policy_ids(self, lowered: str) -> tuple[str, ...]:
+        """Policy numbers named in the question ("02.01.18"), as whole tokens, in the corpus's order."""
+        found = set()
+        for start in range(len(lowered) - _ID_PREFIX + 1):
+            if start and (lowered[start - 1].isalnum() or lowered[start - 1] in "._"):
+                continue
+            for policy_id in self._ids_by_prefix.get(lowered[start:start + _ID_PREFIX], ()):
+                end = start + len(policy_id)
+                if lowered.startswith(policy_id, start) and not (end < len(lowered) and (lowered[end].isalnum() or lowered[end] == "_")):
+                    found.add(policy_id)
+        for policy_id in self._short_ids:
+            if re.search(rf"(?<![\w.]){re.escape(policy_id)}(?![\w])", lowered):
+                found.add(policy_id)
+        return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
+
     def _find_payers(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
         found = []
-        for key, name in self._payers.items():
-            if re.search(rf"\b{re.escape(key)}\b", expanded) and name not in found:
-                found.append(name)
+        if self._payer_pattern is not None:
+            named = {m.group(0) for m in self._payer_pattern.finditer(expanded)}
+            # in the corpus's order, as before: the first payer named is not necessarily the first in the question
+            for key, name in self._payers.items():
+                if key in named and name not in found:
+                    found.append(name)
         unknown = None
         if not found:
-            for payer in KNOWN_PAYERS:
-                if re.search(rf"\b{re.escape(payer)}\b", expanded):
+            for payer, pattern in self._known_payer_patterns:
+                if pattern.search(expanded):
                     unknown = payer
                     break
         return tuple(found), unknown
@@ -203,8 +247,19 @@ class QuestionReader:
         # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
         split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
         subject_words = set(_content_words(split[0])) if len(split) == 2 else words
+        # only policies sharing a word with the question can score: the word itself, or a long service word inside one
+        candidates: set[str] = set()
+        for x in words:
+            candidates |= self._by_service_word.get(x, set())
+            if len(x) >= 6:
+                for size in range(6, len(x) + 1):
+                    for i in range(len(x) - size + 1):
+                        piece = x[i:i + size]
+                        if piece in self._long_service_words:
+                            candidates |= self._by_service_word[piece]
         scores = []
-        for key, phrase_sets in self._service_words.items():
+        for key in sorted(candidates, key=self._order.__getitem__):
+            phrase_sets = self._service_words[key]
             best = 0.0
             for phrase in phrase_sets:
                 total = sum(self._weight.get(w, 1.0) for w in phrase)
@@ -223,19 +278,20 @@ class QuestionReader:
 
     def _services_by_profile(self, words: set[str]) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
-        payer_stems = set(_content_words(" ".join(self._payers).lower()))
+        payer_stems = self._payer_stems
         unknown = {w for w in words if w not in self._stem_vocab and w not in self._profile_idf and not w.isdigit()
                    and len(w) >= 4 and w not in payer_stems and w not in _GENERIC_SERVICE}
         if unknown:
             return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
         words = {w for w in words if w in self._profile_idf and w not in _GENERIC_SERVICE and not w.isdigit()}
-        payer_words = set(_content_words(" ".join(self._payers).lower()))
-        words -= payer_words
+        words -= self._payer_stems
         if not words:
             return []
         n = len(self._profiles)
         scores = []
-        for key, profile in self._profiles.items():
+        candidates = set().union(*(self._by_profile_word.get(w, set()) for w in words))
+        for key in sorted(candidates, key=self._order.__getitem__):
+            profile = self._profiles[key]
             hit = [w for w in words if w in profile]
             # at least one distinctive word (used by few policies) must match
             if not any(self._profile_idf[w] >= __import__("math").log(1 + n / 2) for w in hit):
@@ -252,9 +308,10 @@ class QuestionReader:
             p = self._policies[key]
             service |= set(_content_words(_expand(" ".join([p.meta.title, *p.meta.aliases]).lower())))
         # abbreviations that stand for the service itself ("prp", "scs", "cgm") are not indications either
-        for abbreviation, expansion in SYNONYMS.items():
-            if " " not in abbreviation and service and set(_content_words(expansion)) - {abbreviation} <= service | {abbreviation}:
-                service |= set(_content_words(abbreviation))
+        if service:
+            for abbreviation, abbreviation_words, expansion_words in _abbreviations():
+                if expansion_words - {abbreviation} <= service | {abbreviation}:
+                    service |= abbreviation_words
         payer_words = set(_content_words(" ".join(payers).lower()))
         words = []
         for word in _content_words(expanded):
@@ -265,6 +322,26 @@ class QuestionReader:
             if word not in words:
                 words.append(word)
         return tuple(words)
+
+
+@functools.cache
+def _abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """One-word synonyms with the stems of the abbreviation and of what it stands for."""
+    return tuple(
+        (abbreviation, frozenset(_content_words(abbreviation)), frozenset(_content_words(expansion)))
+        for abbreviation, expansion in SYNONYMS.items() if " " not in abbreviation
+    )
+
+
+_ID_PREFIX = 2  # policy ids are looked up by their first two characters; every id has at least two
+
+
+def _any_word(keys) -> re.Pattern[str] | None:
+    """One pattern for many whole words or phrases, longest first so "blue cross" wins over "blue"."""
+    keys = sorted(keys, key=len, reverse=True)
+    if not keys:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b")
 
 
 def _expand(lowered: str) -> str:
