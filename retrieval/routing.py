@@ -9,7 +9,7 @@ from dataclasses import dataclass
 _CRISIS = re.compile(
     r"\b(?:kill(?:ing)? (?:my ?self|me)|suicid\w*|end(?:ing)? (?:my (?:own )?life|it all)|take my (?:own )?life|want to die|wanna die|don'?t want to (?:live|be alive)|"
     r"self[- ]?harm\w*|hurt(?:ing)? my ?self|cut(?:ting)? my ?self|overdos\w*|took too many\b|swallowed (?:a bottle|too many|all)|"
-    r"can'?t breathe|cannot breathe|(?:not|isn'?t|is not|stopped|aren'?t|wasn'?t) breathing|collapsed|chest pains?|heart attack|having a stroke|unconscious|"
+    r"can'?t breathe|cannot breathe|(?:not|isn'?t|is not|stopped|aren'?t|wasn'?t) breathing|collapsed|(?:(?:i(?:'m| am)?|i'?ve) (?:having|have|got|feel\w*)|my) (?:(?:bad|severe|sharp|crushing|sudden) )?chest pains?|chest pains? (?:right )?now|heart attack|having a stroke|unconscious|"
     r"bleeding (?:heavily|a lot|badly)|severe bleeding|emergency right now|\b911\b)",
     re.I,
 )
@@ -40,7 +40,9 @@ _MEDICAL_ADVICE = re.compile(
 )
 # Instructions aimed at the assistant, pasted "policy updates", and requests for things a policy reader never makes.
 _INJECTION_SENTENCE = re.compile(
-    r"(?:ignore|disregard|forget|override|bypass)\b[^.?!\n]{0,60}\b(?:instructions?|rules?|prompts?|guidelines|polic(?:y|ies)|above|previous|prior|everything)|"
+    r"(?:ignore|disregard|forget|override)\b[^.?!\n]{0,60}\b(?:instructions?|rules?|prompts?|guidelines|polic(?:y|ies)|above|previous|prior|everything)|"
+    # "bypass your rules", never "gastric bypass" or "coronary bypass" in a question about the policy
+    r"\bbypass (?:your|the|these|those|all|any)\b[^.?!\n]{0,40}\b(?:instructions?|rules?|prompts?|guidelines|filters?|safeguards?|restrictions?)|"
     r"\b(?:system prompt|system override|admin(?:istrator)? mode|(?:must|always) (?:answer|say|reply)|developer mode|jailbreak|\bDAN\b|do anything now|you are now|from now on|act as|pretend|role-?play|"
     r"new instructions?|the real policy|policy (?:update|change|amendment)s?\b|updated polic(?:y|ies)|"
     r"\bupdate\b\s*(?:\(|\d{4}|:)|memo\b|admin(?:istrator)? (?:note|override)|note to (?:the )?(?:assistant|ai|model|bot)|"

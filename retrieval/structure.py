@@ -53,7 +53,8 @@ _BULLET = re.compile(
 )
 _CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
-_NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d+(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
+# "3. Policy", "II Coverage", "4.1 Criteria"; never a five-digit code row ("90880  Hypnotherapy")
+_NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d{1,3}(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
 _COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
 _INLINE_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z /\-]{2,40}?)[ \t]*:(?:\*\*|__)?[ \t]+(?=\S)")
 _PAGE_FOOTER = re.compile(
@@ -314,7 +315,7 @@ _INLINE_LABELS = {
 
 def is_numbered_heading(line: str) -> bool:
     match = _NUMBERED_HEADING.match(line)
-    if not match:
+    if not match or _CODE_ROW.match(line):
         return False
     name = match.group("name").strip()
     if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:

@@ -106,6 +106,7 @@ NON_INDICATION = set(
     grandfather brother sister aunt uncle baby wants someone somebody person people guy lady man woman
     done make made given give go going gone come came take took taking try trying tried says said elsewhere
     somewhere place places ago year years month months week weeks day days time times really actually just
+    position positions stance cpt hcpcs icd
     """.split()
 )
 
