@@ -84,7 +84,7 @@ NEXT_STEP = {  # what the UI tells the user to do when the engine routes a quest
         "off_topic": "**Outside policy questions:** ask about coverage, criteria, codes, prior approval or dates.",
     },
 }
-BUILD_STAGE = {"load": "Reading policies", "embed": "Embedding passages"}
+BUILD_STAGE = {"load": "Reading policies", "embed": "Embedding passages", "write": "Writing the index"}
 MAX_QUOTES = {"member": 3, "rep": 8}
 
 

@@ -285,7 +285,8 @@ def worker_ingest(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "ingest": {
             "documents": first.documents, "chunks": first.chunks, "embedded": first.embedded,
-            "units_embedded": first.units_embedded, "skipped": len(first.skipped),
+            "units_embedded": first.units_embedded, "distinct_texts": first.distinct_texts,
+            "skipped": len(first.skipped),
             "seconds": round(first.seconds, 3), "chunks_per_second": round(first.chunks_per_second, 1),
             "chunks_per_second_after_model_load": round(
                 first.embedded / max(1e-9, first.seconds - first.model_load_seconds), 1),
@@ -508,8 +509,9 @@ def format_table(report: dict[str, Any]) -> str:
 
     base = lambda e: e["baseline"]  # noqa: E731
     row("documents / chunks", lambda e: f"{e['ingest']['documents']:,} / {e['ingest']['chunks']:,}", "{}")
-    row("embedded texts (chunks + sentences)", lambda e: e["ingest"]["embedded"] + e["ingest"]["units_embedded"],
-        "{:,}")
+    row("embedded texts (chunks + sentences) / distinct", lambda e: "{:,} / {}".format(
+        e["ingest"]["embedded"] + e["ingest"]["units_embedded"],
+        f"{e['ingest']['distinct_texts']:,}" if "distinct_texts" in e["ingest"] else "—"), "{}")
     row("ingest seconds (ours)", lambda e: e["ingest"]["seconds"])
     row("  of which model load / embedding", lambda e: f"{e['ingest']['model_load_seconds']:.1f} / "
         f"{e['ingest']['embed_seconds']:.1f}", "{}")

@@ -84,7 +84,7 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
         if bar is None:
             for other in bars.values():
                 other.close()  # type: ignore[attr-defined]  # one bar at a time: reading, then embedding
-            label = {"load": "reading policies", "embed": "embedding"}.get(stage, stage)
+            label = {"load": "reading policies", "embed": "embedding", "write": "writing the index"}.get(stage, stage)
             bar = bars[stage] = tqdm(total=total, desc=label, unit="item", file=sys.stderr, leave=False)
         bar.n = done  # type: ignore[attr-defined]
         bar.refresh()  # type: ignore[attr-defined]
@@ -134,6 +134,16 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
 
     generation = idx.require_generation(settings)
     docs = generation.manifest.get("documents", {})
+    # the manifest says what was written; the store must still hold it (a damaged Chroma file would not)
+    expected = {"chunks": sum(d["chunks"] for d in docs.values()), "units": sum(d.get("units", 0) for d in docs.values()),
+                "policies": len(docs)}
+    store = idx.backend(settings).open_store(generation)
+    held = {name: store.count(name) for name in expected}
+    damaged = {name: (held[name], n) for name, n in expected.items() if held[name] != n}
+    if damaged:
+        detail = ", ".join(f"{name}: {got} held, {want} expected" for name, (got, want) in damaged.items())
+        raise IndexCorruptError(f"the index at {idx.backend(settings).location} ({generation.name}) is damaged ({detail}); "
+                                f"rebuild it with: policyqa ingest --rebuild")
     summary = {
         "index": idx.backend(settings).location, "generation": generation.name, "embedder": generation.manifest.get("embedder"),
         "documents": len(docs), "chunks": sum(d["chunks"] for d in docs.values()),

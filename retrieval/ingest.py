@@ -31,6 +31,7 @@ class IngestReport:
     chunks: int = 0  # chunks in the index after this run
     embedded: int = 0  # chunks embedded in this run
     units_embedded: int = 0
+    distinct_texts: int = 0  # texts actually run through the model: repeats across policies are embedded once
     unchanged: int = 0
     updated: list[str] = field(default_factory=list)
     added: list[str] = field(default_factory=list)
@@ -62,13 +63,14 @@ class IngestReport:
 
     def timing(self) -> str:
         return (f"timing: model load {self.model_load_seconds:.1f} s, embedding {self.embed_seconds:.1f} s "
-                f"for {self.embedded} chunks + {self.units_embedded} sentences")
+                f"for {self.embedded} chunks + {self.units_embedded} sentences "
+                f"({self.distinct_texts} distinct texts through the model)")
 
     def as_dict(self) -> dict[str, object]:
         return {
             "documents": self.documents, "chunks": self.chunks, "embedded": self.embedded,
-            "units_embedded": self.units_embedded, "unchanged": self.unchanged, "added": self.added,
-            "updated": self.updated, "removed": self.removed,
+            "units_embedded": self.units_embedded, "distinct_texts": self.distinct_texts, "unchanged": self.unchanged,
+            "added": self.added, "updated": self.updated, "removed": self.removed,
             "skipped": [{"source": s, "reason": r} for s, r in self.skipped],
             "seconds": round(self.seconds, 3), "chunks_per_second": round(self.chunks_per_second, 1),
             "model_load_seconds": round(self.model_load_seconds, 3), "embed_seconds": round(self.embed_seconds, 3),
@@ -155,26 +157,33 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
         getattr(embedder, "model", None)  # load the model now, so its load time is reported on its own
     report.model_load_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    vectors = _embed_all(embedder, policy_texts + chunk_texts + unit_texts, settings.embed_batch_size, progress)
+    all_texts = policy_texts + chunk_texts + unit_texts
+    report.distinct_texts = len(set(all_texts))
+    vectors = _embed_all(embedder, all_texts, settings.embed_batch_size, progress)
     report.embed_seconds = time.perf_counter() - started
     p_vecs = vectors[: len(policy_texts)]
     c_vecs = vectors[len(policy_texts): len(policy_texts) + len(chunk_texts)]
     u_vecs = vectors[len(policy_texts) + len(chunk_texts):]
 
+    # One write per collection for the whole run (the store pages it): per-document writes were most of a large ingest.
+    rows: dict[str, tuple[list, list, list, list]] = {name: ([], [], [], []) for name in ("policies", "chunks", "units")}
+
+    def put(collection: str, ids, vecs, documents, metadatas) -> None:
+        target = rows[collection]
+        target[0].extend(ids)
+        target[1].append(vecs)
+        target[2].extend(documents)
+        target[3].extend(metadatas)
+
     c_i = u_i = 0
     for d_i, (doc, sections, chunks) in enumerate(per_doc):
-        store.add("policies", [stable_id("policy", doc.doc_key)], p_vecs[d_i:d_i + 1], [doc.text], [_policy_metadata(doc, sections)])
-        store.add(
-            "chunks", [c.chunk_id for c in chunks], c_vecs[c_i:c_i + len(chunks)], [c.text for c in chunks],
-            [_chunk_metadata(doc, c) for c in chunks],
-        )
+        put("policies", [stable_id("policy", doc.doc_key)], p_vecs[d_i:d_i + 1], [doc.text], [_policy_metadata(doc, sections)])
+        put("chunks", [c.chunk_id for c in chunks], c_vecs[c_i:c_i + len(chunks)], [c.text for c in chunks],
+            [_chunk_metadata(doc, c) for c in chunks])
         c_i += len(chunks)
         units = [u for c in chunks for u in c.units if _embeds(u)]
-        if units:
-            store.add(
-                "units", [u.unit_id for u in units], u_vecs[u_i:u_i + len(units)], [u.text for u in units],
-                [{"doc_key": doc.doc_key, "chunk_id": u.chunk_id} for u in units],
-            )
+        put("units", [u.unit_id for u in units], u_vecs[u_i:u_i + len(units)], [u.text for u in units],
+            [{"doc_key": doc.doc_key, "chunk_id": u.chunk_id} for u in units])
         u_i += len(units)
         (report.updated if doc.doc_key in old_docs else report.added).append(doc.source)
         new_docs[doc.doc_key] = {
@@ -182,6 +191,11 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
             "title": doc.meta.title, "payer": doc.meta.payer, "reviewed": doc.meta.reviewed,
             "chunks": len(chunks), "units": len(units),
         }
+    for n, (collection, (ids, vecs, documents, metadatas)) in enumerate(rows.items(), 1):
+        if ids:
+            store.add(collection, ids, np.vstack(vecs), documents, metadatas)
+        if progress:
+            progress("write", n, len(rows))
     report.embedded = len(chunk_texts)
     report.units_embedded = len(unit_texts)
     report.removed = [old_docs[k]["source"] for k in to_remove if k not in current or k in bad_keys]
@@ -214,16 +228,19 @@ def _embeds(unit) -> bool:
 def _embed_all(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None) -> np.ndarray:
     if not texts:
         return np.zeros((0, embedder.dim), dtype=np.float32)
+    # A sentence repeated across policies (disclaimers, "Prior approval is required.") is embedded once.
+    unique = list(dict.fromkeys(texts))
     # Longest first keeps padding small inside each batch; the order is restored afterwards.
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    out = np.zeros((len(texts), embedder.dim), dtype=np.float32)
+    order = sorted(range(len(unique)), key=lambda i: -len(unique[i]))
+    vectors = np.zeros((len(unique), embedder.dim), dtype=np.float32)
     step = max(batch * 4, 64)
     for start in range(0, len(order), step):
         ids = order[start:start + step]
-        out[ids] = embedder.encode([texts[i] for i in ids], batch_size=batch)
+        vectors[ids] = embedder.encode([unique[i] for i in ids], batch_size=batch)
         if progress:
             progress("embed", min(start + step, len(order)), len(order))
-    return out
+    row = {text: n for n, text in enumerate(unique)}
+    return vectors[[row[text] for text in texts]]
 
 
 def _policy_embedding_text(doc: PolicyDocument) -> str:

@@ -108,7 +108,14 @@ class LoadedIndex:
             )
             self.policies[m["doc_key"]] = PolicyRecord(m["doc_key"], m["source"], text, meta, header, sections)
 
-        chunk_records = self.store.get_all("chunks")
+        # a chunk's text is its policy's text[start:end]: not fetched again (it was a third of the load at 1,000 policies)
+        chunk_records = self.store.get_all("chunks", documents=False)
+        strays = {m["doc_key"] for m in chunk_records.metadatas} - set(self.policies)
+        if strays:
+            raise IndexCorruptError(
+                f"the index at {index.location} holds passages of {len(strays)} document(s) it has no policy record "
+                f"for; rebuild it with: policyqa ingest --rebuild"
+            )
         order = sorted(range(len(chunk_records.ids)), key=lambda i: (chunk_records.metadatas[i]["doc_key"], chunk_records.metadatas[i]["start"]))
         self.chunks: list[ChunkRecord] = []
         self.units: dict[str, UnitRecord] = {}
@@ -121,13 +128,12 @@ class LoadedIndex:
                 self.units[uid] = UnitRecord(uid, n, m["doc_key"], kind, start, end, verdict or None, bool(catch_all),
                                              parent or None, bool(embedded), m["section"], m["section_kind"])
             chunk = ChunkRecord(chunk_records.ids[i], m["doc_key"], m["section"], m["section_kind"], m["start"], m["end"],
-                                chunk_records.documents[i], tuple(r[0] for r in unit_rows))
+                                self.policies[m["doc_key"]].text[m["start"]:m["end"]], tuple(r[0] for r in unit_rows))
             self.chunks.append(chunk)
             self.chunk_pos[chunk.chunk_id] = n
-            if m["doc_key"] in self.policies:
-                self.policies[m["doc_key"]].chunk_indexes.append(n)
+            self.policies[m["doc_key"]].chunk_indexes.append(n)
 
-        unit_records = self.store.get_all("units", embeddings=True)
+        unit_records = self.store.get_all("units", embeddings=True, documents=False, metadatas=False)
         self.unit_row = {uid: r for r, uid in enumerate(unit_records.ids)}
         self.unit_vectors = unit_records.embeddings if unit_records.embeddings is not None and unit_records.embeddings.size else np.zeros((0, self.embedder.dim), np.float32)
 

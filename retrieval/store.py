@@ -42,7 +42,8 @@ class VectorStore(Protocol):
 
     def delete_where(self, collection: str, field: str, values: Sequence[str]) -> None: ...
 
-    def get_all(self, collection: str, *, embeddings: bool = False) -> Records: ...
+    def get_all(self, collection: str, *, embeddings: bool = False, documents: bool = True,
+                metadatas: bool = True) -> Records: ...
 
     def query(self, collection: str, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]: ...
 
@@ -59,6 +60,7 @@ class ChromaStore:
         self._create = create
         self._server = server  # the server's URL in server mode, for messages
         self._collections: dict[str, Any] = {}
+        self._counts: dict[str, int] = {}
 
     @classmethod
     def persistent(cls, path: Path, *, create: bool = True) -> ChromaStore:
@@ -128,13 +130,15 @@ class ChromaStore:
             for i in range(0, len(values), 500):
                 self._collection(collection).delete(where={field: {"$in": values[i:i + 500]}})
 
-    def get_all(self, collection, *, embeddings=False) -> Records:
+    def get_all(self, collection, *, embeddings=False, documents=True, metadatas=True) -> Records:
+        """Every record; leave out what the caller can rebuild (each field left out saves a copy of the collection)."""
         with reaching_server(self._server):
-            return self._get_all(collection, embeddings)
+            return self._get_all(collection, embeddings, documents, metadatas)
 
-    def _get_all(self, collection: str, embeddings: bool) -> Records:
+    def _get_all(self, collection: str, embeddings: bool, with_documents: bool = True, with_metadatas: bool = True) -> Records:
         target = self._collection(collection)
-        include = ["documents", "metadatas"] + (["embeddings"] if embeddings else [])
+        include = (["documents"] if with_documents else []) + (["metadatas"] if with_metadatas else []) + (
+            ["embeddings"] if embeddings else [])
         ids: list[str] = []
         documents: list[str] = []
         metadatas: list[dict[str, Any]] = []
@@ -153,7 +157,11 @@ class ChromaStore:
     def query(self, collection, embedding, k, where=None) -> list[Hit]:
         with reaching_server(self._server):
             target = self._collection(collection)
-            n = target.count()
+            n = self._counts.get(collection)
+            if n is None:
+                n = target.count()
+                if not self._create:
+                    self._counts[collection] = n  # a reader's generation is finished: its size never changes
             if n == 0:
                 return []
             result = target.query(

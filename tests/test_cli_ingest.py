@@ -100,8 +100,8 @@ def test_ingest_json(corpus_dir: Path, index_dir: Path, capsys: pytest.CaptureFi
     report = json.loads(capsys.readouterr().out)
     total = sum(n for name, n in _chunk_counts(corpus_dir).items() if name != "broken.txt")
     assert set(report) == {
-        "documents", "chunks", "embedded", "units_embedded", "unchanged", "added", "updated", "removed", "skipped",
-        "seconds", "chunks_per_second", "model_load_seconds", "embed_seconds", "generation", "switched",
+        "documents", "chunks", "embedded", "units_embedded", "distinct_texts", "unchanged", "added", "updated",
+        "removed", "skipped", "seconds", "chunks_per_second", "model_load_seconds", "embed_seconds", "generation", "switched",
     }
     assert (report["documents"], report["chunks"], report["embedded"], report["unchanged"]) == (2, total, total, 0)
     assert sorted(report["added"]) == sorted(display_path(corpus_dir / n) for n in (SEED_NAME, ACUPUNCTURE_NAME))

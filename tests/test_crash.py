@@ -124,6 +124,10 @@ def test_a_damaged_index_gives_a_message_naming_the_rebuild_and_the_rebuild_reco
     assert REBUILD in asked.stderr, f"the message does not say how to rebuild: {asked.stderr.strip()!r}"
     assert asked.stdout == ""
 
+    # `policyqa stats` checks what the store holds against the manifest: it never calls a damaged index healthy
+    stats = _policyqa(capsys, "stats", "--index", str(index))
+    assert stats.returncode == 3 and REBUILD in stats.stderr and "Traceback" not in stats.stderr, stats.stderr
+
     rebuilt = _policyqa(capsys, "ingest", "--rebuild", "--corpus", str(corpus), "--index", str(index), "--quiet")
     assert rebuilt.returncode == 0, rebuilt.stderr
     answer = AnswerEngine(Settings(corpus=corpus, index=index, embedder="hashing")).ask(KNEE)
