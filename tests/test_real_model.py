@@ -66,3 +66,38 @@ def test_minilm_reingest_is_a_no_op(minilm_index: tuple[Settings, IngestReport],
 
 def test_settings_from_env_default_to_minilm() -> None:
     assert Settings.from_env({}).embedder == "minilm"
+
+
+def test_onnx_runtime_gives_the_vectors_sentence_transformers_gives(minilm: MiniLMEmbedder) -> None:
+    """The served path (ONNX Runtime) and sentence-transformers agree, so an index built by one serves the other."""
+    assert minilm.runtime == "onnx"
+    texts = ["Is prolotherapy covered for knee osteoarthritis?", "M0076",
+             "Prolotherapy is considered investigational for all applications, including but not limited to: " * 6]
+    torch_vectors = MiniLMEmbedder("torch").encode(texts)
+    onnx_vectors = minilm.encode(texts)
+    assert float((torch_vectors * onnx_vectors).sum(axis=1).min()) > 0.9999
+    np.testing.assert_allclose(onnx_vectors, torch_vectors, atol=1e-4)
+
+
+def test_a_damaged_onnx_cache_file_is_exported_again(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval import onnx_minilm
+
+    monkeypatch.setenv("POLICYQA_MODEL_DIR", str(tmp_path))
+    target = onnx_minilm.onnx_path()
+    assert target.parent == tmp_path
+    target.write_bytes(b"not an onnx file")  # what a disk-full or killed copy could leave
+    messages: list[str] = []
+    model = onnx_minilm.load(log=messages.append)
+    assert any("could not be loaded" in m for m in messages)
+    vector = model.encode(["knee"])[0]
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    assert target.stat().st_size > 10_000_000
+    assert not list(tmp_path.glob(".*.tmp"))  # the export was written aside and renamed in
+
+
+def test_an_unknown_model_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    from retrieval.errors import ConfigError
+
+    monkeypatch.setenv("POLICYQA_MODEL_RUNTIME", "tensorrt")
+    with pytest.raises(ConfigError, match="POLICYQA_MODEL_RUNTIME must be one of onnx, torch"):
+        MiniLMEmbedder()
