@@ -74,7 +74,7 @@ class MiniLMEmbedder(_LangChainAdapter):
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         if self.runtime == "onnx":
-            return self.model.encode(list(texts), batch_size=min(batch_size, 32), threads=_threads_wanted(len(texts)))
+            return self.model.encode(list(texts), batch_size=batch_size, threads=_threads_wanted(len(texts)))
         _torch_threads(len(texts))
         vectors = self.model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
