@@ -10,7 +10,6 @@ from collections.abc import Sequence
 from typing import Protocol
 
 import numpy as np
-from langchain_core.embeddings import Embeddings
 
 from .errors import ConfigError
 
@@ -33,8 +32,9 @@ class Embedder(Protocol):
     def encode_query(self, text: str) -> np.ndarray: ...
 
 
-class _LangChainAdapter(Embeddings):
-    """Lets LangChain components (the naive baseline's Chroma store) share an embedder already loaded."""
+class _LangChainAdapter:
+    """LangChain's `Embeddings` interface, by duck typing: a LangChain vector store can use an embedder already loaded.
+    Not a subclass, because importing langchain_core costs ~0.9 s on every CLI start (and a second writer's error)."""
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         return self.encode(texts).tolist()  # type: ignore[attr-defined]

@@ -213,10 +213,14 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
 
 
 def _intact(index, generation) -> bool:
-    """Does the served generation hold as many chunks as its manifest says?"""
-    expected = generation.manifest.get("stats", {}).get("chunks")
+    """Does the served generation hold as many policies, chunks and sentences as its manifest says?"""
+    documents = generation.manifest.get("documents", {})
+    expected = {"policies": len(documents), "chunks": generation.manifest.get("stats", {}).get("chunks"),
+                "units": sum(d.get("units", 0) for d in documents.values()) if all("units" in d for d in documents.values())
+                else None}
     try:
-        return expected is None or index.open_store(generation).count("chunks") == expected
+        store = index.open_store(generation)
+        return all(n is None or store.count(name) == n for name, n in expected.items())
     except PolicyQAError:
         return False
 

@@ -108,3 +108,21 @@ def test_a_sentence_repeated_across_policies_is_embedded_once(tmp_path: Path, co
     total = report.documents + report.embedded + report.units_embedded
     assert len(counting_embedder.texts) == len(set(counting_embedder.texts)) == report.distinct_texts < total
     assert report.as_dict()["distinct_texts"] == report.distinct_texts
+
+
+def test_passages_without_their_policy_record_are_a_damaged_index(settings: Settings) -> None:
+    """The engine rebuilds each passage's text from its policy's text, so a missing policy record is damage."""
+    from retrieval import index as idx
+    from retrieval.errors import IndexCorruptError
+    from retrieval.search import LoadedIndex
+
+    ingest(settings)
+    generation = idx.require_generation(settings)
+    store = idx.backend(settings).open_store(generation)
+    policies = store.get_all("policies")
+    store.delete_where("policies", "doc_key", [policies.metadatas[0]["doc_key"]])
+    with pytest.raises(IndexCorruptError, match="policyqa ingest --rebuild"):
+        LoadedIndex(settings)
+    assert ingest(settings).switched  # an ingest sees the store no longer matches its manifest and rebuilds
+    loaded = LoadedIndex(settings)
+    assert all(loaded.policies[c.doc_key].text[c.start:c.end] == c.text for c in loaded.chunks)
