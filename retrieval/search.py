@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -57,6 +58,11 @@ class ChunkRecord:
     unit_ids: tuple[str, ...]
 
 
+def _load_quietly(embedder: Embedder) -> None:
+    with contextlib.suppress(Exception):  # the same error is raised again where the model is first used
+        getattr(embedder, "model", None)
+
+
 @dataclass
 class PolicyRecord:
     doc_key: str
@@ -95,6 +101,9 @@ class LoadedIndex:
                 f"the index at {index.location} was built with {generation.manifest.get('embedder')!r} but this process "
                 f"embeds questions with {self.embedder.name!r}; rebuild with: policyqa ingest --rebuild"
             )
+        # The model loads on another thread while this one reads the index (ONNX Runtime builds its session outside
+        # the GIL); the first encode waits for it. A load that fails is raised there, by the caller's thread.
+        threading.Thread(target=_load_quietly, args=(self.embedder,), name="policyqa-model-load", daemon=True).start()
         self.store: ChromaStore = index.open_store(generation)
         self.policies: dict[str, PolicyRecord] = {}
         records = self.store.get_all("policies")
@@ -133,9 +142,14 @@ class LoadedIndex:
             self.chunk_pos[chunk.chunk_id] = n
             self.policies[m["doc_key"]].chunk_indexes.append(n)
 
-        unit_records = self.store.get_all("units", embeddings=True, documents=False, metadatas=False)
-        self.unit_row = {uid: r for r, uid in enumerate(unit_records.ids)}
-        self.unit_vectors = unit_records.embeddings if unit_records.embeddings is not None and unit_records.embeddings.size else np.zeros((0, self.embedder.dim), np.float32)
+        # Sentence vectors are fetched per policy the first time a question needs them (a few ms), not all at load:
+        # at 1,000 policies that was 21,000 vectors and ~2 s of every start (and far more over HTTP in server mode).
+        self._embedded_units: dict[str, list[str]] = defaultdict(list)
+        for unit in self.units.values():
+            if unit.embedded:
+                self._embedded_units[unit.doc_key].append(unit.unit_id)
+        self._unit_vectors: dict[str, dict[str, np.ndarray]] = {}
+        self._vectors_lock = threading.Lock()
 
         self._stemmer = Stemmer.Stemmer("english")
         self._bm25 = bm25s.BM25()
@@ -185,8 +199,19 @@ class LoadedIndex:
         return self.policies[unit.doc_key].text[unit.start:unit.end]
 
     def unit_vector(self, unit_id: str) -> np.ndarray | None:
-        row = self.unit_row.get(unit_id)
-        return None if row is None else self.unit_vectors[row]
+        unit = self.units.get(unit_id)
+        if unit is None or not unit.embedded:
+            return None
+        vectors = self._unit_vectors.get(unit.doc_key)
+        if vectors is None:
+            with self._vectors_lock:
+                vectors = self._unit_vectors.get(unit.doc_key)
+                if vectors is None:
+                    ids = self._embedded_units[unit.doc_key]
+                    records = self.store.get("units", ids, embeddings=True)
+                    vectors = dict(zip(records.ids, records.embeddings if records.embeddings is not None else [], strict=False))
+                    self._unit_vectors[unit.doc_key] = vectors
+        return vectors.get(unit_id)
 
     def stats(self) -> dict[str, object]:
         by_payer: dict[str, int] = defaultdict(int)
@@ -194,7 +219,8 @@ class LoadedIndex:
             by_payer[p.meta.payer] += 1
         return {
             "generation": self.generation, "index": self.location, "documents": len(self.policies),
-            "chunks": len(self.chunks), "units": len(self.units), "embedded_units": len(self.unit_row),
+            "chunks": len(self.chunks), "units": len(self.units),
+            "embedded_units": sum(len(ids) for ids in self._embedded_units.values()),
             "embedder": self.embedder.name, "payers": dict(sorted(by_payer.items())),
         }
 

@@ -45,6 +45,10 @@ class VectorStore(Protocol):
     def get_all(self, collection: str, *, embeddings: bool = False, documents: bool = True,
                 metadatas: bool = True) -> Records: ...
 
+    def get(self, collection: str, ids: Sequence[str], *, embeddings: bool = False) -> Records:
+        """The records with these ids (those that exist), without documents or metadata."""
+        ...
+
     def query(self, collection: str, embedding: np.ndarray, k: int, where: dict[str, Any] | None = None) -> list[Hit]: ...
 
     def count(self, collection: str) -> int: ...
@@ -153,6 +157,22 @@ class ChromaStore:
         if embeddings:
             matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
         return Records(ids, documents, metadatas, matrix)
+
+    def get(self, collection, ids, *, embeddings=False) -> Records:
+        ids = list(ids)
+        found_ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        with reaching_server(self._server):
+            target = self._collection(collection)
+            for i in range(0, len(ids), _BATCH):
+                batch = target.get(ids=ids[i:i + _BATCH], include=["embeddings"] if embeddings else [])
+                found_ids.extend(batch["ids"])
+                if embeddings and len(batch["ids"]):
+                    vectors.append(np.asarray(batch["embeddings"], dtype=np.float32))
+        matrix = None
+        if embeddings:
+            matrix = np.vstack(vectors) if vectors else np.zeros((0, 0), dtype=np.float32)
+        return Records(found_ids, [], [], matrix)
 
     def query(self, collection, embedding, k, where=None) -> list[Hit]:
         with reaching_server(self._server):

@@ -78,6 +78,24 @@ def test_add_then_get_all_round_trips_whole_records(store: VectorStore) -> None:
     assert _sorted(records) == [(i, DOCUMENTS[i], METADATAS[i]) for i in sorted(VECTORS)]
 
 
+def test_get_all_can_leave_out_documents_and_metadata(store: VectorStore) -> None:
+    _fill(store)
+    records = store.get_all("chunks", embeddings=True, documents=False, metadatas=False)
+    assert (sorted(records.ids), records.documents, records.metadatas) == (sorted(VECTORS), [], [])
+    assert records.embeddings is not None and records.embeddings.shape == (4, 4)
+
+
+def test_get_by_ids_returns_those_that_exist_with_their_vectors(store: VectorStore) -> None:
+    _fill(store)
+    records = store.get("chunks", ["b1", "missing", "a2"], embeddings=True)
+    assert sorted(records.ids) == ["a2", "b1"]
+    assert records.embeddings is not None
+    for row, id_ in enumerate(records.ids):
+        np.testing.assert_allclose(records.embeddings[row], VECTORS[id_], rtol=1e-6, atol=1e-7)
+    assert store.get("chunks", ["c1"]).ids == ["c1"] and store.get("chunks", ["c1"]).embeddings is None
+    assert store.get("chunks", []).ids == []
+
+
 def test_get_all_with_embeddings_returns_the_vectors(store: VectorStore) -> None:
     _fill(store)
     records = store.get_all("chunks", embeddings=True)
