@@ -583,6 +583,7 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FormatStrFormatter
 
     sizes = report["sizes"]
     x = [e["policies"] for e in sizes]
@@ -603,6 +604,8 @@ def write_chart(report: dict[str, Any], path: Path) -> None:
     lat.set_title("warm latency per question")
     lat.set_ylabel("ms (log scale)")
     lat.set_yscale("log")  # a tail stretched by a busy machine must not flatten the medians
+    lat.yaxis.set_major_formatter(FormatStrFormatter("%g"))  # "20", not "2 × 10¹"
+    lat.yaxis.set_minor_formatter(FormatStrFormatter("%g"))
     series(ing, [get(e, "ingest", "seconds") for e in sizes], "ours: ingest", ours_color, "-")
     series(ing, [get(e, "reingest", "seconds") for e in sizes], "ours: unchanged re-ingest", ours_color, ":")
     series(ing, [get(e, "baseline", "ingest_seconds") for e in sizes], "baseline: build", base_color, "-")

@@ -333,7 +333,7 @@ def _abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     )
 
 
-_ID_PREFIX = 2  # policy ids are looked up by their first two characters; every id has at least two
+_ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
 
 
 def _any_word(keys) -> re.Pattern[str] | None:
