@@ -67,16 +67,33 @@ class MiniLMEmbedder(_LangChainAdapter):
         if self._model is None:
             with self._lock:
                 if self._model is None:
-                    self._model = _load_onnx() if self.runtime == "onnx" else _load_minilm()
+                    self._model = self._load()
         return self._model
+
+    def _load(self):
+        if self.runtime == "torch":
+            return _load_minilm()
+        from . import onnx_minilm
+
+        try:
+            return onnx_minilm.load(log=onnx_minilm.log_to_stderr)
+        except (OSError, ConfigError) as exc:
+            # a cache folder that cannot be written (read-only home, full disk) or an export that failed its check:
+            # slower to start, but still answers, and with the same vectors
+            onnx_minilm.log_to_stderr(
+                f"cannot prepare the ONNX model in {onnx_minilm.model_dir()} ({exc.__class__.__name__}: {exc}); "
+                f"using PyTorch instead, which starts ~10 s slower. Set POLICYQA_MODEL_DIR to a writable folder.")
+            self.runtime = "torch"
+            return _load_minilm()
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        model = self.model  # loaded first: a runtime that could not load falls back, and says so
         if self.runtime == "onnx":
-            return self.model.encode(list(texts), batch_size=batch_size, threads=_threads_wanted(len(texts)))
+            return model.encode(list(texts), batch_size=batch_size, threads=_threads_wanted(len(texts)))
         _torch_threads(len(texts))
-        vectors = self.model.encode(
+        vectors = model.encode(
             list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
             show_progress_bar=progress,
         )
@@ -111,12 +128,6 @@ def _torch_threads(n_texts: int) -> None:
     wanted = 1 if n_texts <= 4 else _DEFAULT_THREADS
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
-
-
-def _load_onnx():
-    from . import onnx_minilm
-
-    return onnx_minilm.load(log=onnx_minilm.log_to_stderr)
 
 
 def _load_minilm():

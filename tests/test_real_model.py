@@ -101,3 +101,17 @@ def test_an_unknown_model_runtime_is_a_clear_error(monkeypatch: pytest.MonkeyPat
     monkeypatch.setenv("POLICYQA_MODEL_RUNTIME", "tensorrt")
     with pytest.raises(ConfigError, match="POLICYQA_MODEL_RUNTIME must be one of onnx, torch"):
         MiniLMEmbedder()
+
+
+def test_a_model_folder_that_cannot_be_written_falls_back_to_pytorch_and_says_why(
+    tmp_path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be", encoding="utf-8")
+    monkeypatch.setenv("POLICYQA_MODEL_DIR", str(blocker / "models"))
+    embedder = MiniLMEmbedder()
+    vector = embedder.encode(["knee"])[0]
+    assert embedder.runtime == "torch"
+    assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    err = capsys.readouterr().err
+    assert "cannot prepare the ONNX model" in err and "POLICYQA_MODEL_DIR" in err and str(blocker) in err
