@@ -85,7 +85,9 @@ def _ingest(args: argparse.Namespace, settings: Settings) -> int:
             for other in bars.values():
                 other.close()  # type: ignore[attr-defined]  # one bar at a time: reading, then embedding
             label = {"load": "reading policies", "embed": "embedding", "write": "writing the index"}.get(stage, stage)
-            bar = bars[stage] = tqdm(total=total, desc=label, unit="item", file=sys.stderr, leave=False)
+            # no rate: the bar jumps in steps of hundreds of texts, so tqdm's items/s would be nonsense
+            bar = bars[stage] = tqdm(total=total, desc=label, unit="item", file=sys.stderr, leave=False,
+                                     bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}]")
         bar.n = done  # type: ignore[attr-defined]
         bar.refresh()  # type: ignore[attr-defined]
 
