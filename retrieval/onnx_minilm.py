@@ -109,7 +109,7 @@ def export(target: Path, weights: Path | None = None, *, log=None) -> Path:
 
 
 class OnnxMiniLM:
-    """encode() with the signature sentence-transformers' model has, as far as MiniLMEmbedder uses it."""
+    """The exported model in ONNX Runtime sessions (one per thread count): texts in, unit-length vectors out."""
 
     def __init__(self, path: Path, weights: Path):
         self._path = path
