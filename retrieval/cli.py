@@ -137,11 +137,7 @@ def _stats(args: argparse.Namespace, settings: Settings) -> int:
     generation = idx.require_generation(settings)
     docs = generation.manifest.get("documents", {})
     # the manifest says what was written; the store must still hold it (a damaged Chroma file would not)
-    expected = {"chunks": sum(d["chunks"] for d in docs.values()), "units": sum(d.get("units", 0) for d in docs.values()),
-                "policies": len(docs)}
-    store = idx.backend(settings).open_store(generation)
-    held = {name: store.count(name) for name in expected}
-    damaged = {name: (held[name], n) for name, n in expected.items() if held[name] != n}
+    damaged = idx.missing_records(idx.backend(settings), generation)
     if damaged:
         detail = ", ".join(f"{name}: {got} held, {want} expected" for name, (got, want) in damaged.items())
         raise IndexCorruptError(f"the index at {idx.backend(settings).location} ({generation.name}) is damaged ({detail}); "

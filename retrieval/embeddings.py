@@ -125,7 +125,7 @@ def _torch_threads(n_texts: int) -> None:
 
     if _DEFAULT_THREADS is None:
         _DEFAULT_THREADS = torch.get_num_threads()
-    wanted = 1 if n_texts <= 4 else _DEFAULT_THREADS
+    wanted = 1 if _threads_wanted(n_texts) == 1 else _DEFAULT_THREADS
     if torch.get_num_threads() != wanted:
         torch.set_num_threads(wanted)
 

@@ -107,6 +107,18 @@ def require_generation(settings: Settings) -> Generation:
     return generation
 
 
+def missing_records(index: IndexBackend, generation: Generation) -> dict[str, tuple[int, int]]:
+    """{collection: (held, expected)} wherever the store no longer holds what the generation's manifest says was
+    written (a damaged Chroma file); empty when it does. Raises PolicyQAError when the store cannot be opened."""
+    documents = generation.manifest.get("documents", {})
+    expected = {"policies": len(documents), "chunks": generation.manifest.get("stats", {}).get("chunks")}
+    if all("units" in d for d in documents.values()):  # manifests written before sentences were counted lack it
+        expected["units"] = sum(d["units"] for d in documents.values())
+    store = index.open_store(generation)
+    held = {name: store.count(name) for name, n in expected.items() if n is not None}
+    return {name: (count, expected[name]) for name, count in held.items() if count != expected[name]}
+
+
 def _ingest_command(settings: Settings, rebuild: bool = False) -> str:
     command = "policyqa ingest --rebuild" if rebuild else f"policyqa ingest --corpus {settings.corpus}"
     return command if settings.chroma_url else f"{command} --index {settings.index}"

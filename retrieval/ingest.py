@@ -214,13 +214,8 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
 
 def _intact(index, generation) -> bool:
     """Does the served generation hold as many policies, chunks and sentences as its manifest says?"""
-    documents = generation.manifest.get("documents", {})
-    expected = {"policies": len(documents), "chunks": generation.manifest.get("stats", {}).get("chunks"),
-                "units": sum(d.get("units", 0) for d in documents.values()) if all("units" in d for d in documents.values())
-                else None}
     try:
-        store = index.open_store(generation)
-        return all(n is None or store.count(name) == n for name, n in expected.items())
+        return not idx.missing_records(index, generation)
     except PolicyQAError:
         return False
 

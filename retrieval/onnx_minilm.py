@@ -45,12 +45,17 @@ def weights_path() -> Path:
 
 
 def onnx_path(weights: Path | None = None) -> Path:
-    """The exported file, named by a hash of the weights it came from: new weights never reuse an old export."""
+    """The exported file, named by a fingerprint of the weights it came from: new weights never reuse an old export.
+    The size and the first and last MiB (the safetensors header and tail), not all 90 MB: this runs at every start."""
     weights = weights or weights_path()
     digest = hashlib.sha256()
-    with open(weights / "model.safetensors", "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
+    source = weights / "model.safetensors"
+    size = source.stat().st_size
+    digest.update(str(size).encode())
+    with open(source, "rb") as handle:
+        digest.update(handle.read(1 << 20))
+        handle.seek(max(0, size - (1 << 20)))
+        digest.update(handle.read())
     return model_dir() / f"all-MiniLM-L6-v2-{digest.hexdigest()[:16]}.onnx"
 
 
