@@ -16,7 +16,9 @@ from retrieval.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = ROOT / "app.py"
-MARKER = f"Zq{uuid.uuid4().hex[:12]}"  # new each run, in no file: any file or log line holding it holds the question
+# new each run, in no file: any file or log line holding it holds the question. It ends in letters so it can never look
+# like a member id to the masking ("Zq314326705552", twelve hex digits that were all decimal, did once).
+MARKER = f"Zq{uuid.uuid4().hex[:12]}qz"
 IDENTIFIERS = ("W987654321", "07/04/1961", "515-555-0199", "321-54-9876")
 QUESTION = (f"{MARKER}: member W987654321, DOB 07/04/1961, phone 515-555-0199, SSN 321-54-9876 — "
             "is prolotherapy covered for knee osteoarthritis?")
