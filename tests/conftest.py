@@ -180,10 +180,11 @@ def chroma_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 tail = log_path.read_text(encoding="utf-8", errors="replace")[-2000:]
                 pytest.fail(f"the Chroma server on {url} did not answer its heartbeat (exit code {server.poll()}):\n{tail}")
         finally:
-            _stop(server)
+            stop_process(server)
 
 
-def _stop(process: subprocess.Popen) -> None:
+def stop_process(process: subprocess.Popen) -> None:
+    """Terminate a server the tests started; kill it if it does not exit within 15 s."""
     if process.poll() is None:
         process.terminate()
         try:
