@@ -36,7 +36,7 @@ lint: install
 	$(BIN)/ruff check retrieval evals tests app.py views
 
 eval: install
-	$(BIN)/policyqa eval
+	$(BIN)/python -m evals
 
 # Speed and memory at 1 / 100 / 1,000 synthetic policies beside the naive baseline (many minutes on 2 cores);
 # `make bench BENCH_ARGS=--quick` for a one-minute run. Writes evals/reports/bench.json and bench.png.

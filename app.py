@@ -4,7 +4,7 @@
 (`views/member.py`, `views/rep.py`) import this module as `app` and call `render_chat_page`. They live in
 `views/`, not `pages/`: a `pages/` folder puts Streamlit in its legacy multipage mode, which ignores
 `st.navigation` (and with it the embedded member-only view). Nothing here retrieves or decides: answers
-come from `retrieval.engine.AnswerEngine`.
+come from `retrieval.answer.AnswerEngine`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from datetime import UTC, datetime
 import streamlit as st
 
 from retrieval import index as index_store
-from retrieval.engine import DISCLAIMER, VERDICT_LABEL, Answer, AnswerEngine, Citation
+from retrieval.answer import DISCLAIMER, Answer, AnswerEngine, Citation
+from retrieval.answer.compose import VERDICT_LABEL
 from retrieval.errors import IndexBusyError, IndexMissingError, PolicyQAError, QuestionError
 from retrieval.feedback import FeedbackLog
 from retrieval.ingest import ingest

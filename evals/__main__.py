@@ -1,26 +1,36 @@
-"""`python -m evals`: the same command as `policyqa eval`, plus `--index` for the eval's own index folder."""
+"""`python -m evals`: the gold-set eval beside the naive baseline; `python -m evals bench ...`: the benchmark."""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import sys
 from pathlib import Path
 
-from retrieval.cli_ask import add_eval_parser
 from retrieval.errors import IndexBusyError, IndexCorruptError, IndexMissingError, PolicyQAError
 from retrieval.settings import Settings
 
 
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m evals", description="run the gold set against our engine and the naive baseline "
+                                     "(`python -m evals bench --help` for the benchmark)")
+    parser.add_argument("--gold", type=Path, default=None, help="gold JSONL (default evals/gold.jsonl)")
+    parser.add_argument("--corpus", type=Path, default=None, help="corpus for the eval index (default evals/corpus)")
+    parser.add_argument("--out", type=Path, default=None, help="report folder (default evals/reports)")
+    parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--gate", action="store_true", help="exit 1 when a figure is below its floor")
+    parser.add_argument("--index", type=Path, help="eval index folder (default .index-eval/ or $POLICYQA_EVAL_INDEX)")
+    return parser
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m evals")
-    sub = parser.add_subparsers(dest="command")
-    add_eval_parser(sub)  # one definition of the options, shared with `policyqa eval`
-    ev = sub.choices["eval"]
-    ev.prog = "python -m evals"
-    with contextlib.suppress(argparse.ArgumentError):  # unless `policyqa eval` grew its own --index
-        ev.add_argument("--index", type=Path, help="eval index folder (default .index-eval/ or $POLICYQA_EVAL_INDEX)")
-    args = parser.parse_args(["eval", *(sys.argv[1:] if argv is None else argv)])
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["bench"]:
+        from .bench import main as bench
+
+        return bench(argv[1:])
+    if argv[:1] == ["eval"]:  # `python -m evals eval ...` reads as well as `python -m evals ...`
+        argv = argv[1:]
+    args = _parser().parse_args(argv)
     try:
         from .runner import run_eval
 

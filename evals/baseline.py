@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 from retrieval.corpus import discover, load_document
 from retrieval.embeddings import Embedder
 from retrieval.errors import DocumentError
-from retrieval.verdicts import verdict_of
+from retrieval.lexicon.verdicts import verdict_of
 
 CHUNK_SIZE = 1000
 CHUNK_OVERLAP = 200
@@ -41,7 +41,7 @@ class NaiveBaseline:
     """Chunks every document's loaded text, embeds the chunks into an ephemeral Chroma collection, answers by top-4.
 
     It has no notion of verdicts, routes or conversation: `verdict` is what a fair keyword reader
-    (retrieval.verdicts.verdict_of) finds in the first sentence of the top chunk that states one, it
+    (retrieval.lexicon.verdicts.verdict_of) finds in the first sentence of the top chunk that states one, it
     never abstains, and it ignores history, so follow-ups are asked on their own words.
     """
 

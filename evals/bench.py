@@ -1,7 +1,7 @@
 """`python -m evals.bench`: ingest and answer speed, memory and cold start at several corpus sizes, beside the naive baseline.
 
 A benchmark, not a timed test: it prints a table, writes evals/reports/bench.json and bench.png, and judges nothing.
-Every size gets its own synthetic corpus (evals/synth.py) and index folder under the work folder, and every
+Every size gets its own synthetic corpus (evals/synth/) and index folder under the work folder, and every
 measurement that needs a clean process (ingest, serving, the baseline, cold start, profiles) runs in a fresh
 subprocess of this module (`--worker ...`), so each peak RSS belongs to one job.
 """
@@ -212,7 +212,7 @@ import time
 started = time.perf_counter()
 import json, sys
 from pathlib import Path
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.settings import Settings
 imported = time.perf_counter()
 folder = Path(sys.argv[1])
@@ -331,7 +331,7 @@ def _forget_queries(embedder: Any) -> None:
 
 
 def worker_serve(args: argparse.Namespace) -> dict[str, Any]:
-    from retrieval.engine import AnswerEngine
+    from retrieval.answer import AnswerEngine
 
     from . import metrics
 
@@ -695,13 +695,6 @@ def run_from_args(args: argparse.Namespace) -> int:
         print(f"bench: {exc}", file=sys.stderr)
         return 1
     return 0
-
-
-def add_bench_parser(sub: Any) -> None:
-    """`policyqa bench`: for retrieval/cli.py, which registers it beside ingest/ask/eval."""
-    parser = sub.add_parser("bench", help="ingest and answer speed at 1 / 100 / 1,000 synthetic policies vs the baseline")
-    add_bench_arguments(parser)
-    parser.set_defaults(handler=lambda args, _settings: run_from_args(args))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -153,7 +153,7 @@ def fingerprint(settings: Settings) -> dict[str, Any]:
 
 def answer(settings: Settings) -> dict[str, Any]:
     """The served index's answer to QUESTION, without the fields that differ from one ask to the next."""
-    from retrieval.engine import AnswerEngine
+    from retrieval.answer import AnswerEngine
 
     result = AnswerEngine(settings).ask(QUESTION, audience="rep").to_dict()
     result.pop("latency_ms")

@@ -27,7 +27,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.settings import Settings
 
 EVALS = Path(__file__).resolve().parent

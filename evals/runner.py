@@ -1,4 +1,4 @@
-"""`policyqa eval`: asks the gold set of our engine and of the naive baseline, prints the table, writes report.json and chart.png."""
+"""`python -m evals`: asks the gold set of our engine and of the naive baseline, prints the table, writes report.json and chart.png."""
 
 from __future__ import annotations
 
@@ -28,8 +28,11 @@ DEFAULT_THRESHOLDS = EVALS / "thresholds.json"
 # The eval corpus is served as Wellmark's deployment: a question that names no payer goes to Wellmark's policy first,
 # which is the gold set's convention ("a prolotherapy question that names no payer is about Wellmark 02.01.18").
 EVAL_HOME_PAYER = "Wellmark"
-# What an index is made of (answer-time modules such as engine.py, query.py and routing.py are not among them).
-INGEST_MODULES = ("loaders", "metadata", "structure", "verdicts", "chunking", "corpus", "models", "ingest", "embeddings")
+# What an index is made of, as paths under retrieval/ (the answer side, retrieval/answer/, is not among them): the
+# ingest modules and the language tables that decide sections, header fields and the verdict a sentence states.
+INGEST_MODULES = ("loaders.py", "metadata.py", "structure.py", "chunking.py", "corpus.py", "models.py", "ingest.py",
+                  "embeddings.py", "lexicon/__init__.py", "lexicon/verdicts.py", "lexicon/verdicts.toml",
+                  "lexicon/sections.toml", "lexicon/documents.toml")
 
 # (key, label, kind) in table and chart order. kind: rate (0..1), chars, count, ms.
 FIGURES: tuple[tuple[str, str, str], ...] = (
@@ -67,8 +70,8 @@ def run_eval(
     thresholds: Path | None = None,
 ) -> int:
     """Returns the exit code: 1 when `gate` and a figure misses its floor, else 0."""
+    from retrieval.answer import AnswerEngine
     from retrieval.embeddings import get_embedder
-    from retrieval.engine import AnswerEngine
     from retrieval.ingest import ingest
 
     gold_path = Path(gold or DEFAULT_GOLD)
@@ -159,8 +162,8 @@ def stale_modules(settings: Settings) -> list[str]:
     if not isinstance(built_at, int | float):
         return []
     package = Path(idx.__file__).resolve().parent
-    return [f"retrieval/{name}.py" for name in INGEST_MODULES
-            if (package / f"{name}.py").exists() and (package / f"{name}.py").stat().st_mtime > built_at]
+    return [f"retrieval/{name}" for name in INGEST_MODULES
+            if (package / name).exists() and (package / name).stat().st_mtime > built_at]
 
 
 def load_gold(path: Path) -> list[dict[str, Any]]:

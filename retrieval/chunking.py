@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import hashlib
 
-from .models import Chunk, PolicyDocument, Section, Unit
+from .models import LOG_SECTIONS, Chunk, PolicyDocument, Section, Unit, embeds
 from .structure import Structure, parse
 
 MAX_CHUNK_CHARS = 900
 # Lists in these sections (reference lists, review history) may be split; coverage lists never are.
-_SPLITTABLE = {"references", "history"}
+_SPLITTABLE = LOG_SECTIONS
 
 
 def stable_id(*parts: object) -> str:
@@ -46,7 +46,7 @@ def chunk_document(doc: PolicyDocument, max_chars: int = MAX_CHUNK_CHARS) -> tup
                 Unit(
                     unit_id=unit_ids[i], chunk_id=chunk_id, doc_key=doc.doc_key, kind=raw.kind,
                     section=section.name, section_kind=section.kind, start=raw.start, end=raw.end,
-                    text=text[raw.start:raw.end], verdict=raw.verdict, catch_all=raw.catch_all, parent=parent,
+                    verdict=raw.verdict, catch_all=raw.catch_all, parent=parent, embedded=embeds(raw.kind, section.kind),
                 )
             )
         chunks.append(Chunk(chunk_id, doc.doc_key, section.name, section.kind, start, end, chunk_text, tuple(units)))

@@ -59,13 +59,11 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=_stats)
 
-    from .cli_ask import add_ask_parser, add_eval_parser  # the answer commands live beside the engine
+    from .cli_ask import add_ask_parser  # the answer command lives beside the engine
 
     add_ask_parser(sub)
-    add_eval_parser(sub)
-    from evals.bench import add_bench_parser  # the benchmark lives with the evals
-
-    add_bench_parser(sub)
+    # the eval and the benchmark belong to the evals package (`python -m evals`, `python -m evals bench`): the
+    # product imports nothing from its own test harness
     return parser
 
 

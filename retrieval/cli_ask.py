@@ -1,4 +1,4 @@
-"""`policyqa ask` (one question or a JSONL batch) and `policyqa eval`, over the answer engine."""
+"""`policyqa ask`: one question or a JSONL batch, over the answer engine."""
 
 from __future__ import annotations
 
@@ -26,18 +26,8 @@ def add_ask_parser(sub) -> None:
     ask.set_defaults(handler=_ask)
 
 
-def add_eval_parser(sub) -> None:
-    ev = sub.add_parser("eval", help="run the gold set against our engine and the naive baseline")
-    ev.add_argument("--gold", type=Path, default=None, help="gold JSONL (default evals/gold.jsonl)")
-    ev.add_argument("--corpus", type=Path, default=None, help="corpus for the eval index (default evals/corpus)")
-    ev.add_argument("--out", type=Path, default=None, help="report folder (default evals/reports)")
-    ev.add_argument("--no-baseline", action="store_true")
-    ev.add_argument("--gate", action="store_true", help="exit 1 when a figure is below its floor")
-    ev.set_defaults(handler=_eval)
-
-
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from .engine import AnswerEngine
+    from .answer import AnswerEngine
 
     if (args.question is None) == (args.batch is None):
         raise PolicyQAError("give a question, or --batch FILE.jsonl (not both)")
@@ -107,11 +97,3 @@ def _answer_line(engine, line: str, number: int, default_audience: str) -> dict:
 
 def _error(item_id, number: int, message: str) -> dict:
     return {"id": item_id, "line": number, "error": message}
-
-
-def _eval(args: argparse.Namespace, settings: Settings) -> int:
-    from evals.runner import run_eval
-
-    return run_eval(
-        settings, gold=args.gold, corpus=args.corpus, out=args.out, baseline=not args.no_baseline, gate=args.gate,
-    )

@@ -19,8 +19,6 @@ from .models import Chunk, PolicyDocument
 from .settings import Settings
 
 # Units in these sections are kept for display but not embedded: nobody asks for a quote from a bibliography.
-UNEMBEDDED_SECTIONS = {"references", "history"}
-QUOTABLE_KINDS = {"sentence", "lead_in", "list_item", "code_row", "field"}
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
@@ -151,7 +149,7 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
         policy_texts.append(_policy_embedding_text(doc))
         for chunk in chunks:
             chunk_texts.append(_chunk_embedding_text(doc, chunk))
-            unit_texts.extend(u.text for u in chunk.units if _embeds(u))
+            unit_texts.extend(doc.text[u.start:u.end] for u in chunk.units if u.embedded)
     started = time.perf_counter()
     if chunk_texts:
         getattr(embedder, "model", None)  # load the model now, so its load time is reported on its own
@@ -181,8 +179,8 @@ def _ingest_locked(settings, files: list[CorpusFile], rebuild, progress, embedde
         put("chunks", [c.chunk_id for c in chunks], c_vecs[c_i:c_i + len(chunks)], [c.text for c in chunks],
             [_chunk_metadata(doc, c) for c in chunks])
         c_i += len(chunks)
-        units = [u for c in chunks for u in c.units if _embeds(u)]
-        put("units", [u.unit_id for u in units], u_vecs[u_i:u_i + len(units)], [u.text for u in units],
+        units = [u for c in chunks for u in c.units if u.embedded]
+        put("units", [u.unit_id for u in units], u_vecs[u_i:u_i + len(units)], [doc.text[u.start:u.end] for u in units],
             [{"doc_key": doc.doc_key, "chunk_id": u.chunk_id} for u in units])
         u_i += len(units)
         (report.updated if doc.doc_key in old_docs else report.added).append(doc.source)
@@ -218,10 +216,6 @@ def _intact(index, generation) -> bool:
         return not idx.missing_records(index, generation)
     except PolicyQAError:
         return False
-
-
-def _embeds(unit) -> bool:
-    return unit.kind in QUOTABLE_KINDS and unit.section_kind not in UNEMBEDDED_SECTIONS
 
 
 def _embed_all(embedder: Embedder, texts: list[str], batch: int, progress: Progress | None) -> np.ndarray:
@@ -265,7 +259,7 @@ def _policy_metadata(doc: PolicyDocument, sections) -> dict[str, object]:
 
 def _chunk_metadata(doc: PolicyDocument, chunk: Chunk) -> dict[str, object]:
     units = [
-        [u.unit_id, u.kind, u.start, u.end, u.verdict or "", int(u.catch_all), u.parent or "", int(_embeds(u))]
+        [u.unit_id, u.kind, u.start, u.end, u.verdict or "", int(u.catch_all), u.parent or "", int(u.embedded)]
         for u in chunk.units
     ]
     return {

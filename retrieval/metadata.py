@@ -6,62 +6,25 @@ import json
 import re
 from pathlib import Path
 
+from . import lexicon
 from .errors import DocumentError
 from .models import HeaderField, PolicyMeta
 
-# Header labels as payers write them → our field names. Matching is on the lower-cased label.
-_LABELS: dict[str, str] = {
-    "medical policy": "policy_id",
-    "medical policy number": "policy_id",
-    "policy number": "policy_id",
-    "policy no": "policy_id",
-    "policy no.": "policy_id",
-    "policy #": "policy_id",
-    "policy id": "policy_id",
-    "policy": "policy_id",
-    "number": "policy_id",
-    "title": "title",
-    "policy title": "title",
-    "policy name": "title",
-    "subject": "title",
-    "payer": "payer",
-    "health plan": "payer",
-    "plan": "payer",
-    "original effective date": "effective",
-    "effective date": "effective",
-    "effective": "effective",
-    "original effective": "effective",
-    "original policy date": "effective",
-    "origination date": "effective",
-    "original date": "effective",
-    "reviewed": "reviewed",
-    "last reviewed": "reviewed",
-    "review date": "reviewed",
-    "last review date": "reviewed",
-    "last review": "reviewed",
-    "date reviewed": "reviewed",
-    "revised": "revised",
-    "last revised": "revised",
-    "revision date": "revised",
-    "last revision date": "revised",
-    "date revised": "revised",
-    "line of business": "line_of_business",
-    "lines of business": "line_of_business",
-    "product": "line_of_business",
-}
+# Header labels as payers write them -> our field names (lexicon/sections.toml). Matching is on the lower-cased label.
+_LABELS: dict[str, str] = {row["label"]: row["field"] for row in lexicon.rows("sections", "header_label")}
 _HEADER_LINE = re.compile(
     r"^[ \t]*(?:[-*][ \t]+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z .#/]{1,40}?)[ \t]*:(?:\*\*|__)?[ \t]*"
     r"(?P<value>\S[^\r\n]*?)[ \t\u00a0]*$",
     re.MULTILINE,
 )
-_PAYER_WORDS = re.compile(r"\b(health|plan|mutual|blue|care|insurance|alliance|medical|shield|cross)\b", re.I)
-_ALIASES = re.compile(r"also (?:referred to|known|called) as (?P<list>[^.]{3,300}?)(?:,?\s+(?:refers|is|are)\b|\.)", re.I)
+_PAYER_WORDS = lexicon.pattern("documents", "payer_words")
+_NOT_PAYER = lexicon.pattern("documents", "not_payer")
+_ALIASES = lexicon.pattern("documents", "also_called")
 HEADER_SCAN_CHARS = 2500  # headers sit at the top; never read a "Label: value" from the body as metadata
 
 
 # "Original Effective Date" outranks a plain "Effective Date" (which some payers use for the current version).
-_PRIORITY = {"original effective date": 3, "original policy date": 3, "origination date": 3, "original effective": 3,
-             "original date": 2}
+_PRIORITY = {row["label"]: row["priority"] for row in lexicon.rows("sections", "header_label") if "priority" in row.fields}
 
 
 def header_fields(text: str) -> tuple[HeaderField, ...]:
@@ -134,7 +97,7 @@ def _payer_from_text(text: str) -> str | None:
         seen += 1
         if ":" in line or seen > 4:
             return None
-        if len(line.split()) <= 6 and _PAYER_WORDS.search(line) and not re.search(r"\b(policy|treatment|therapy)\b", line, re.I):
+        if len(line.split()) <= 6 and _PAYER_WORDS.search(line) and not _NOT_PAYER.search(line):
             return line
     return None
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import index as idx
 from .embeddings import Embedder, get_embedder
 from .errors import IndexCorruptError
-from .models import HeaderField, PolicyMeta, Section
+from .models import LOG_SECTIONS, Chunk, HeaderField, PolicyMeta, Section, Unit
 from .settings import Settings
 from .store import ChromaStore
 
@@ -28,34 +28,6 @@ SECTION_PRIOR = {
 }
 CODE_PATTERN = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class UnitRecord:
-    unit_id: str
-    chunk_index: int
-    doc_key: str
-    kind: str
-    start: int
-    end: int
-    verdict: str | None
-    catch_all: bool
-    parent: str | None
-    embedded: bool
-    section: str
-    section_kind: str
-
-
-@dataclass(frozen=True)
-class ChunkRecord:
-    chunk_id: str
-    doc_key: str
-    section: str
-    section_kind: str
-    start: int
-    end: int
-    text: str
-    unit_ids: tuple[str, ...]
 
 
 def _load_quietly(embedder: Embedder) -> None:
@@ -76,7 +48,7 @@ class PolicyRecord:
 
 @dataclass(frozen=True)
 class Passage:
-    chunk: ChunkRecord
+    chunk: Chunk
     score: float  # fused score, higher is better
     dense: float  # cosine similarity of the passage to the query (0 when not among the dense hits)
     lexical: float
@@ -126,18 +98,21 @@ class LoadedIndex:
                 f"for; rebuild it with: policyqa ingest --rebuild"
             )
         order = sorted(range(len(chunk_records.ids)), key=lambda i: (chunk_records.metadatas[i]["doc_key"], chunk_records.metadatas[i]["start"]))
-        self.chunks: list[ChunkRecord] = []
-        self.units: dict[str, UnitRecord] = {}
+        self.chunks: list[Chunk] = []
+        self.units: dict[str, Unit] = {}
         self.chunk_pos: dict[str, int] = {}
         for i in order:
             m = chunk_records.metadatas[i]
             n = len(self.chunks)
-            unit_rows = json.loads(m["units_json"])
-            for uid, kind, start, end, verdict, catch_all, parent, embedded in unit_rows:
-                self.units[uid] = UnitRecord(uid, n, m["doc_key"], kind, start, end, verdict or None, bool(catch_all),
-                                             parent or None, bool(embedded), m["section"], m["section_kind"])
-            chunk = ChunkRecord(chunk_records.ids[i], m["doc_key"], m["section"], m["section_kind"], m["start"], m["end"],
-                                self.policies[m["doc_key"]].text[m["start"]:m["end"]], tuple(r[0] for r in unit_rows))
+            chunk_id = chunk_records.ids[i]
+            units = tuple(
+                Unit(uid, chunk_id, m["doc_key"], kind, m["section"], m["section_kind"], start, end, verdict or None,
+                     bool(catch_all), parent or None, bool(embedded))
+                for uid, kind, start, end, verdict, catch_all, parent, embedded in json.loads(m["units_json"])
+            )
+            self.units.update((u.unit_id, u) for u in units)
+            chunk = Chunk(chunk_id, m["doc_key"], m["section"], m["section_kind"], m["start"], m["end"],
+                          self.policies[m["doc_key"]].text[m["start"]:m["end"]], units)
             self.chunks.append(chunk)
             self.chunk_pos[chunk.chunk_id] = n
             self.policies[m["doc_key"]].chunk_indexes.append(n)
@@ -172,7 +147,7 @@ class LoadedIndex:
         self._lock = threading.Lock()
 
     # --- helpers
-    def _lexical_text(self, chunk: ChunkRecord) -> str:
+    def _lexical_text(self, chunk: Chunk) -> str:
         policy = self.policies.get(chunk.doc_key)
         title = policy.meta.title if policy else ""
         return f"{title} {chunk.section} {chunk.text}"
@@ -180,7 +155,7 @@ class LoadedIndex:
     def _build_vocabulary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
         for chunk in self.chunks:
-            if chunk.section_kind in {"references", "history"}:
+            if chunk.section_kind in LOG_SECTIONS:
                 continue
             for word in _WORD.findall(chunk.text.lower()):
                 counts[word] += 1
@@ -195,7 +170,16 @@ class LoadedIndex:
         tokens = bm25s.tokenize([text], stopwords="en", stemmer=self._stemmer, show_progress=False, return_ids=False)
         return [t for t in tokens[0] if t in self._vocab]
 
-    def unit_text(self, unit: UnitRecord) -> str:
+    def policies_with_code(self, code: str) -> list[str]:
+        """The policies whose text holds a code (or whose header holds a policy number), in the index's order."""
+        keys: list[str] = []
+        for n in self._exact.get(code, ()):
+            key = self.chunks[n].doc_key
+            if key not in keys:
+                keys.append(key)
+        return keys
+
+    def unit_text(self, unit: Unit) -> str:
         return self.policies[unit.doc_key].text[unit.start:unit.end]
 
     def unit_vector(self, unit_id: str) -> np.ndarray | None:

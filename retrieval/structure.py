@@ -10,38 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from . import lexicon
+from .lexicon.verdicts import is_catch_all, verdict_of
 from .metadata import header_fields
-from .verdicts import is_catch_all, verdict_of
+from .models import STATEMENT_SECTIONS
 
-SECTION_KINDS = (
-    "header", "disclaimer", "benefit", "description", "policy", "criteria", "exclusions",
-    "prior_approval", "codes", "documentation", "definitions", "guidelines", "regulatory",
-    "rationale", "references", "history", "other",
-)
-# Heading words → section kind. Checked in order: the first keyword found in the heading wins.
-_KIND_KEYWORDS: tuple[tuple[str, str], ...] = (
-    ("history", "history"), ("revision history", "history"), ("revisions", "history"),
-    ("prior approval", "prior_approval"), ("prior authorization", "prior_approval"),
-    ("preauthorization", "prior_approval"), ("pre-authorization", "prior_approval"),
-    ("precertification", "prior_approval"), ("pre-certification", "prior_approval"),
-    ("procedure code", "codes"), ("coding", "codes"), ("codes", "codes"), ("code table", "codes"),
-    ("billing", "codes"), ("hcpcs", "codes"), ("cpt", "codes"),
-    ("reference", "references"), ("bibliography", "references"), ("sources", "references"),
-    ("benefit application", "benefit"), ("applicability", "benefit"), ("scope", "benefit"),
-    ("line of business", "benefit"), ("lines of business", "benefit"),
-    ("regulatory", "regulatory"), ("fda", "regulatory"),
-    ("guideline", "guidelines"), ("position statement", "guidelines"), ("recommendation", "guidelines"),
-    ("rationale", "rationale"), ("evidence", "rationale"), ("literature", "rationale"),
-    ("scientific", "rationale"), ("discussion", "rationale"), ("summary of", "rationale"),
-    ("exclusion", "exclusions"), ("limitation", "exclusions"), ("not covered", "exclusions"),
-    ("criteria", "criteria"), ("indication", "criteria"), ("medical necessity", "criteria"),
-    ("documentation", "documentation"), ("definition", "definitions"), ("glossary", "definitions"),
-    ("description", "description"), ("background", "description"), ("overview", "description"),
-    ("introduction", "description"), ("about", "description"),
-    ("disclaimer", "disclaimer"),
-    ("policy", "policy"), ("coverage", "policy"), ("statement", "policy"), ("position", "policy"),
-)
-STATEMENT_KINDS = {"policy", "criteria", "exclusions"}
+# Heading words -> section kind: lexicon/sections.toml, checked in order; the first keyword found in the heading wins.
+_KIND_KEYWORDS: tuple[tuple[str, str], ...] = tuple((row["keyword"], row["kind"]) for row in lexicon.rows("sections", "section"))
 _SUBHEADING_PARENTS = {"policy", "criteria", "exclusions", "guidelines", "references", "regulatory", "rationale", "description", "history"}
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -66,19 +41,10 @@ _ABBREVIATIONS = {
     "sep", "sept", "oct", "nov", "dec", "vol", "pp", "ed", "eds", "min", "max", "ca",
 }
 _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=[\s\u00a0]+[\"'\u201c(\[]?[A-Z0-9\u2022])")
-_EVIDENCE_START = re.compile(
-    r"^(?:the (?:published )?literature|the (?:body of )?(?:scientific )?evidence|evidence (?:from|for|is)|"
-    r"studies|a systematic review|published (?:studies|evidence)|clinical (?:trials|evidence))\b",
-    re.I,
-)
-_DESCRIPTION_START = re.compile(
-    r"^[A-Z][\w\-/ ]{2,60}?,?\s+(?:also (?:referred to|known|called)|refers to|is an? (?:procedure|treatment|therapy|"
-    r"injection|surgical|device|test|technique|minimally))",
-)
-_DISCLAIMER = re.compile(r"\bnot medical advice\b", re.I)
-_LEAD_IN_WORDS = re.compile(
-    r"\b(?:include[sd]?|including|are|is|were|was|must|should|following|these|those|depends?|as follows|such as|"
-    r"listed|below|met|apply|applies|when|if|who|any of|all of)\b", re.I)
+_EVIDENCE_START = lexicon.pattern("documents", "evidence_start")
+_DESCRIPTION_START = lexicon.pattern("documents", "description_start")
+_DISCLAIMER = lexicon.pattern("documents", "disclaimer")
+_LEAD_IN_WORDS = lexicon.pattern("documents", "lead_in_words")
 
 
 @dataclass(frozen=True)
@@ -307,10 +273,7 @@ def parse(text: str) -> Structure:
     return Structure(tuple(sections), tuple(units))
 
 
-_INLINE_LABELS = {
-    "prior approval", "prior authorization", "preauthorization", "pre-authorization", "precertification",
-    "policy", "policy statement", "coverage", "coverage statement", "codes", "coding",
-}
+_INLINE_LABELS = {label.replace("|", " ") for label in lexicon.words("sections", "inline_labels")}
 
 
 def is_numbered_heading(line: str) -> bool:
@@ -369,7 +332,7 @@ def _heading_name(
             and (_title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not _CODE_ROW.match(line):
         return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list
     short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
-                   or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_KINDS)
+                   or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_SECTIONS)
     if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
             and not _CODE_ROW.match(line) and not _BULLET.match(next_line):
         name = stripped.rstrip(":").strip()

@@ -9,7 +9,9 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import fields
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -49,6 +51,11 @@ def make_document(text: str, doc_key: str = "fixtures/policy.txt") -> PolicyDocu
         doc_key=doc_key, source=doc_key, text=text, format="txt",
         meta=PolicyMeta(policy_id="T-1", title="Test policy", payer="Test Plan"), header=(), content_hash="test",
     )
+
+
+def with_text(text: str, units) -> list[SimpleNamespace]:
+    """Units with their text beside them (a Unit holds only its span), so a test can read what each one says."""
+    return [SimpleNamespace(**{f.name: getattr(u, f.name) for f in fields(u)}, text=text[u.start:u.end]) for u in units]
 
 
 @pytest.fixture
@@ -197,7 +204,7 @@ def stop_process(process: subprocess.Popen) -> None:
 @pytest.fixture(scope="session")
 def eval_engine(tmp_path_factory: pytest.TempPathFactory):
     """The answer engine over evals/corpus with the hashing embedder, served as Wellmark's deployment."""
-    from retrieval.engine import AnswerEngine
+    from retrieval.answer import AnswerEngine
     from retrieval.ingest import ingest
 
     index = tmp_path_factory.mktemp("eval-engine-index")

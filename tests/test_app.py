@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval.engine import DISCLAIMER, VERDICT_LABEL
+from retrieval.answer.compose import DISCLAIMER, VERDICT_LABEL
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 
 from evals.attacks import QUESTIONS, WRAPPERS, attacks
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.errors import QuestionError
 from retrieval.ingest import ingest
 from retrieval.settings import Settings

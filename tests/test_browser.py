@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import pytest
 from app_server import ROOT, chromium, require_browser, serve_app
 
-from retrieval.engine import VERDICT_LABEL
+from retrieval.answer.compose import VERDICT_LABEL
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
 

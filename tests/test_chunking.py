@@ -5,12 +5,12 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from conftest import BLUESTEM_CGM, SEED, make_document
+from conftest import BLUESTEM_CGM, SEED, make_document, with_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from retrieval.chunking import MAX_CHUNK_CHARS, chunk_document, stable_id
-from retrieval.models import Chunk, Section
+from retrieval.models import Chunk, Section, embeds
 from retrieval.structure import section_kind
 
 SEED_INDICATIONS = [
@@ -47,7 +47,7 @@ def assert_chunk_invariants(text: str, sections: tuple[Section, ...], chunks: tu
         assert chunk.text == text[chunk.start:chunk.end]
         assert chunk.section in names
         for unit in chunk.units:
-            assert unit.text == text[unit.start:unit.end]
+            assert unit.embedded == embeds(unit.kind, unit.section_kind)
             assert chunk.start <= unit.start < unit.end <= chunk.end
             assert (unit.chunk_id, unit.section, unit.section_kind) == (chunk.chunk_id, chunk.section, chunk.section_kind)
     assert [s.end for s in sections[:-1]] == [s.start for s in sections[1:]]
@@ -75,15 +75,15 @@ def test_seed_chunks_satisfy_the_invariants(seed_chunks) -> None:
 
 
 def test_seed_coverage_list_is_in_the_lead_in_chunk(seed_chunks) -> None:
-    _text, _sections, chunks = seed_chunks
+    text, _sections, chunks = seed_chunks
     (chunk,) = [c for c in chunks if any(u.kind == "lead_in" and u.catch_all for u in c.units)]
-    lead_in = next(u for u in chunk.units if u.kind == "lead_in")
+    lead_in = next(u for u in with_text(text, chunk.units) if u.kind == "lead_in")
     assert lead_in.text == "Prolotherapy is considered investigational for all applications, including but not limited to:"
     assert (chunk.section, chunk.section_kind) == ("Policy", "policy")
-    items = [u for u in chunk.units if u.kind == "list_item"]
+    items = [u for u in with_text(text, chunk.units) if u.kind == "list_item"]
     assert [u.text for u in items] == SEED_INDICATIONS
     # No item of the list was left behind in another chunk.
-    assert [u.text for c in chunks if c is not chunk for u in c.units if u.text in SEED_INDICATIONS] == []
+    assert [u.text for c in chunks if c is not chunk for u in with_text(text, c.units) if u.text in SEED_INDICATIONS] == []
 
 
 def test_seed_coverage_list_items_point_at_their_lead_in(seed_chunks) -> None:
@@ -111,11 +111,11 @@ def test_bluestem_wrapped_criteria_lead_in_and_its_list_share_a_chunk() -> None:
         "medically necessary for members with diabetes mellitus when ALL of the\n"
         "following criteria are met:"
     )
-    lead_ins = [u for c in chunks for u in c.units if u.text == lead_in_text]
+    lead_ins = [u for c in chunks for u in with_text(text, c.units) if u.text == lead_in_text]
     assert [(u.kind, u.verdict) for u in lead_ins] == [("lead_in", "covered_with_criteria")]
     lead_in = lead_ins[0]
     chunk = next(c for c in chunks if c.chunk_id == lead_in.chunk_id)
-    items = [u for u in chunk.units if u.kind == "list_item"]
+    items = [u for u in with_text(text, chunk.units) if u.kind == "list_item"]
     assert [u.text.split("\n")[0] for u in items] == [
         "The member has type 1 diabetes, type 2 diabetes, or gestational",
         "The member is treated with insulin (any number of daily",
@@ -196,14 +196,14 @@ def test_empty_text_is_one_empty_chunk() -> None:
 
 def test_single_bullet_is_one_list_item() -> None:
     _s, chunks = chunk_document(make_document("- one"))
-    assert [(u.kind, u.start, u.end, u.text) for c in chunks for u in c.units] == [("list_item", 2, 5, "one")]
+    assert [(u.kind, u.start, u.end, u.text) for c in chunks for u in with_text("- one", c.units)] == [("list_item", 2, 5, "one")]
 
 
 def test_crlf_text_offsets_index_the_original_string() -> None:
     text = "Policy\r\n\r\nAcupuncture is covered.\r\n\r\nRationale\r\n\r\nStudies show it helps.\r\n"
     sections, chunks = chunk_document(make_document(text))
     assert_chunk_invariants(text, sections, chunks)
-    assert [(u.kind, u.section, u.text) for c in chunks for u in c.units] == [
+    assert [(u.kind, u.section, u.text) for c in chunks for u in with_text(text, c.units)] == [
         ("heading", "Policy", "Policy"),
         ("sentence", "Policy", "Acupuncture is covered."),
         ("heading", "Rationale", "Rationale"),
@@ -312,7 +312,7 @@ _PROPERTY_SETTINGS = settings(max_examples=150, deadline=None, suppress_health_c
 def test_property_chunks_tile_policy_like_texts(text: str) -> None:
     sections, chunks = chunk_document(make_document(text))
     assert_chunk_invariants(text, sections, chunks)
-    for unit in (u for c in chunks for u in c.units):
+    for unit in (u for c in chunks for u in with_text(text, c.units)):
         assert unit.text and unit.text == unit.text.strip(_TRIM), "a quotable span never starts or ends with blanks"
 
 
@@ -372,10 +372,10 @@ def test_property_a_coverage_list_shares_a_chunk_with_its_lead_in(
     prefix = before + "\n\nPolicy\n\n"
     text = prefix + lead + gap + body + "\n\nRationale\n\n" + after
     _sections, chunks = chunk_document(make_document(text))
-    units = {u.start: u for c in chunks for u in c.units}
+    units = {u.start: u for c in chunks for u in with_text(text, c.units)}
     lead_unit = units[len(prefix)]
     assert (lead_unit.kind, lead_unit.text, lead_unit.section) == ("lead_in", lead, "Policy")
-    item_units = [u for c in chunks for u in c.units if u.kind == "list_item" and "condition number" in u.text]
+    item_units = [u for u in units.values() if u.kind == "list_item" and "condition number" in u.text]
     assert [" ".join(u.text.split()) for u in item_units] == items
     assert {(u.parent, u.chunk_id) for u in item_units} == {(lead_unit.unit_id, lead_unit.chunk_id)}
 

@@ -15,7 +15,7 @@ from conftest import SEED, SEED_SIDECAR
 from evals import crash
 from retrieval import cli
 from retrieval import index as idx
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from conftest import EVAL_CORPUS
 
-from retrieval.engine import DISCLAIMER, AnswerEngine
+from retrieval.answer import DISCLAIMER, AnswerEngine
 from retrieval.errors import QuestionError
-from retrieval.verdicts import verdict_of
+from retrieval.lexicon.verdicts import verdict_of
 
 LEAD_IN = "Prolotherapy is considered investigational for all applications, including but not limited to:"
 

@@ -109,7 +109,7 @@ def test_an_eval_index_older_than_the_ingest_code_is_rebuilt(hashing_settings: S
     built_at = manifest["built_at"]
     try:
         manifest_path.write_text(json.dumps({**manifest, "built_at": 0}), encoding="utf-8")
-        assert stale_modules(hashing_settings) == [f"retrieval/{name}.py" for name in INGEST_MODULES]
+        assert stale_modules(hashing_settings) == [f"retrieval/{name}" for name in INGEST_MODULES]
         manifest_path.write_text(json.dumps({**manifest, "built_at": 4e9}), encoding="utf-8")
         assert stale_modules(hashing_settings) == []
     finally:

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from evals import load
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
 

@@ -14,7 +14,7 @@ import pytest
 from app_server import chromium, require_browser, serve_app
 
 from evals.load import CANARY, canaries
-from retrieval.engine import VERDICT_LABEL
+from retrieval.answer.compose import VERDICT_LABEL
 from retrieval.ingest import ingest
 from retrieval.settings import Settings
 

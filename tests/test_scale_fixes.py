@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from conftest import SEED, SEED_SIDECAR, CountingEmbedder
 
+from retrieval.answer.question import QuestionReader
+from retrieval.answer.routing import screen
 from retrieval.ingest import ingest
 from retrieval.models import PolicyMeta
-from retrieval.query import QuestionReader
-from retrieval.routing import screen
 from retrieval.search import PolicyRecord
 from retrieval.settings import Settings
 from retrieval.structure import is_numbered_heading

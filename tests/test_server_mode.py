@@ -19,10 +19,10 @@ import pytest
 from conftest import BLUESTEM_CGM, LOOPBACK, ROOT, CountingEmbedder, free_loopback_port, wait_for
 
 from retrieval import index as idx
+from retrieval.answer import AnswerEngine
 from retrieval.chunking import chunk_document
 from retrieval.cli import EXIT_INDEX, main
 from retrieval.corpus import discover, display_path, load_document
-from retrieval.engine import AnswerEngine
 from retrieval.errors import ConfigError, IndexCorruptError, IndexUnavailableError
 from retrieval.ingest import ingest
 from retrieval.search import LoadedIndex
@@ -164,7 +164,7 @@ import json, os, sys, time
 from pathlib import Path
 sys.path.insert(0, {root!r})
 from retrieval import index as idx
-from retrieval.engine import AnswerEngine
+from retrieval.answer import AnswerEngine
 from retrieval.settings import Settings
 
 corpus, index, url, namespace, status, stop = sys.argv[1:7]

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from conftest import BLUESTEM_CGM, SEED, STRUCTURE_FIXTURES, make_document
+from conftest import BLUESTEM_CGM, SEED, STRUCTURE_FIXTURES, make_document, with_text
 
 from retrieval.chunking import chunk_document
-from retrieval.models import HeaderField, Section, Unit
-from retrieval.structure import SECTION_KINDS, parse, section_kind, split_sentences
+from retrieval.models import SECTION_KINDS, HeaderField, Section
+from retrieval.structure import parse, section_kind, split_sentences
 
 
-def _units(text: str) -> list[Unit]:
+def _units(text: str) -> list:
     _sections, chunks = chunk_document(make_document(text))
-    return [u for c in chunks for u in c.units]
+    return with_text(text, [u for c in chunks for u in c.units])
 
 
 def _outline(text: str) -> list[tuple[str, str, str]]:
@@ -40,9 +40,9 @@ def seed_sections(seed_text: str) -> tuple[Section, ...]:
 
 
 @pytest.fixture(scope="module")
-def seed_units(seed_text: str) -> list[Unit]:
+def seed_units(seed_text: str) -> list:
     _sections, chunks = chunk_document(make_document(seed_text, "corpus/" + SEED.name))
-    return [u for c in chunks for u in c.units]
+    return with_text(seed_text, [u for c in chunks for u in c.units])
 
 
 def test_seed_sections_in_order(seed_sections: tuple[Section, ...]) -> None:
@@ -68,7 +68,7 @@ def test_seed_sections_tile_the_text(seed_text: str, seed_sections: tuple[Sectio
     assert seed_sections[-1].end == len(seed_text)
 
 
-def test_seed_coverage_statement_is_an_investigational_catch_all_lead_in(seed_units: list[Unit]) -> None:
+def test_seed_coverage_statement_is_an_investigational_catch_all_lead_in(seed_units: list) -> None:
     lead_ins = [u for u in seed_units if u.text.startswith("Prolotherapy is considered investigational for all")]
     assert len(lead_ins) == 1
     lead_in = lead_ins[0]
@@ -87,7 +87,7 @@ def test_seed_policy_section_is_inferred_because_its_heading_was_lost(
     assert seed_text[policy.start:].startswith("Prolotherapy is considered investigational for all applications")
 
 
-def test_seed_prior_approval_body_is_not_applicable(seed_units: list[Unit]) -> None:
+def test_seed_prior_approval_body_is_not_applicable(seed_units: list) -> None:
     prior = [(u.kind, u.text) for u in seed_units if u.section == "Prior Approval"]
     assert prior == [("heading", "Prior Approval:"), ("sentence", "Not applicable")]
 
@@ -118,7 +118,7 @@ def test_seed_header_fields_from_the_loaded_document() -> None:
         assert doc.text[field.start:field.end].rstrip("\u00a0 ") == f"{field.label}: {field.value}"
 
 
-def test_seed_codes_section_holds_m0076(seed_text: str, seed_sections: tuple[Section, ...], seed_units: list[Unit]) -> None:
+def test_seed_codes_section_holds_m0076(seed_text: str, seed_sections: tuple[Section, ...], seed_units: list) -> None:
     codes = next(s for s in seed_sections if s.kind == "codes")
     assert codes.name == "Procedure Codes and Billing Guidelines"
     assert "M0076 Prolotherapy" in seed_text[codes.start:codes.end]
@@ -349,7 +349,7 @@ def test_a_page_footer_between_sentences_of_one_block_is_not_part_of_a_unit() ->
 def test_pdf_like_fixture_policy() -> None:
     text = (STRUCTURE_FIXTURES / "pdf_like_policy.txt").read_text(encoding="utf-8")
     sections, chunks = chunk_document(make_document(text))
-    units = [u for c in chunks for u in c.units]
+    units = with_text(text, [u for c in chunks for u in c.units])
     assert [(s.name, s.kind) for s in sections] == [
         ("Header", "header"),
         ("DESCRIPTION", "description"),
@@ -377,7 +377,7 @@ def test_bluestem_page_footers_with_a_running_title_open_no_section() -> None:
     text = BLUESTEM_CGM.read_text(encoding="utf-8")
     sections, chunks = chunk_document(make_document(text, "evals/corpus/" + BLUESTEM_CGM.name))
     assert [s.name for s in sections if "Page" in s.name] == []
-    assert [u.text for c in chunks for u in c.units if "Page 1 of 3" in u.text] == []
+    assert [u.text for c in chunks for u in with_text(text, c.units) if "Page 1 of 3" in u.text] == []
 
 
 def test_bluestem_headings_directly_above_their_body_open_sections() -> None:

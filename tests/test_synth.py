@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 from evals import metrics, synth
+from retrieval.answer import AnswerEngine
+from retrieval.answer.question import known_payer_aliases
 from retrieval.corpus import discover, load_document
-from retrieval.engine import AnswerEngine
 from retrieval.ingest import ingest
+from retrieval.models import STATEMENT_SECTIONS
 from retrieval.settings import Settings
-from retrieval.structure import STATEMENT_KINDS, parse
-from retrieval.vocabulary import KNOWN_PAYERS
+from retrieval.structure import parse
 
 
 def _files(folder: Path) -> dict[str, bytes]:
@@ -41,7 +42,7 @@ def test_the_catalogue_is_invented_and_varied() -> None:
     assert len(synth.SERVICES) >= 40
     assert len(synth.PAYERS) >= 8
     names = [name.lower() for name, _ in synth.PAYERS]
-    assert not [n for n in names for real in KNOWN_PAYERS if re.search(rf"\b{re.escape(real)}\b", n)]
+    assert not [n for n in names for real in known_payer_aliases() if re.search(rf"\b{re.escape(real)}\b", n)]
     assert len({n.split()[0] for n in names}) == len(names)  # the first word names a payer in a question
     assert len({code for _, code in synth.PAYERS}) == len(synth.PAYERS)
     kinds = {kind for s in synth.SERVICES for kind in s.kinds}
@@ -88,7 +89,7 @@ def test_policies_parse_as_written(tmp_path: Path) -> None:
             policy.policy_id, policy.payer.name, policy.service.title), file.path.name
         structure = parse(doc.text)
         verdicts = {u.verdict for u in structure.units
-                    if u.verdict and structure.sections[u.section_index].kind in STATEMENT_KINDS}
+                    if u.verdict and structure.sections[u.section_index].kind in STATEMENT_SECTIONS}
         for q in policy.questions:
             if q.category in {"coverage", "criteria"}:
                 assert q.verdict in verdicts, (file.path.name, q.verdict, verdicts)

@@ -1,47 +1,55 @@
-"""Understands a question: what is asked, about which service, indication, payer, policy and codes; follow-ups via history."""
+"""Reads a question: what is asked, about which service, indication, payer, policy and codes; follow-ups via history.
+
+The only code that reads the raw question text: every later stage works from the typed `Understanding`.
+"""
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz, process
 
-from .vocabulary import KNOWN_PAYERS, NON_INDICATION, SYNONYMS
+from .. import lexicon
+from ..models import Intent
 
-INTENTS = ("coverage", "criteria", "codes", "prior_approval", "dates", "definition", "evidence", "regulatory", "general")
 _WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 _CODE = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b", re.I)
 _POLICY_NUMBER = re.compile(r"\b(?:[A-Z]{2,5}-)*[A-Z]{0,5}-?\d+(?:[.\-]\d+)+\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_SURFACE_WORD = re.compile(r"[A-Za-z0-9'-]+")
 
-_INTENT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("prior_approval", re.compile(r"prior (?:auth|approval)|pre-?auth|pre-?approv|pre-?cert|authori[sz]ation|\bneeds? (?:an? )?approval|approval (?:first|before|required|needed)|\bpa\b required", re.I)),
-    ("codes", re.compile(r"\b(?:codes?|cpt|hcpcs|billing|billed (?:with|as|under|using)|how (?:do|to|should) (?:i |we |they )?bill|modifiers?)\b", re.I)),
-    ("definition", re.compile(r"^\s*(?:what does [\w\s/-]{1,40} (?:mean|stand for)|what counts as|define|definition of|what is meant by)\b", re.I)),
-    ("dates", re.compile(r"\b(?:when (?:was|did|is|were)|what date|dates?|how (?:old|current|recent)|last (?:reviewed|revised|updated|review|revision|changed)|review date|effective date|reviewed|originally|latest version|is (?:it|this|that|the policy) (?:current|up to date))\b", re.I)),
-    ("criteria", re.compile(r"\b(?:criteria|criterion|requirements?|requirement|require[sd]?|qualify|qualifies|qualifying|eligib\w*|bmi|how long|how often|how many|have to|has to|must|limit\w*|before [\w\s]{0,30}(?:approv\w*|consider\w*|cover\w*)|what (?:do|does) (?:i|a member|the member|the patient|they) (?:need|have) to|conditions? (?:for|to)|must (?:i|the member|a member|the patient)|needs? to (?:have|meet|be))\b", re.I)),
-    ("evidence", re.compile(r"^\s*why\b", re.I)),
-    ("regulatory", re.compile(r"\b(?:fda|food and drug|regulat\w*|off-label|approved by|approved for (?:inject\w*|use|treat\w*|joint))\b", re.I)),
-    ("evidence", re.compile(r"\b(?:evidence|studies|study|research|literature|trials?|guidelines?|recommend\w*|position statements?|societ(?:y|ies)|college|association|does it work|proven|efficacy|effective(?:ness)? for)\b", re.I)),
-    ("definition", re.compile(r"^\s*(?:what(?:'s| is| are)|define|definition of|explain|describe|how does .{0,40} work|tell me about)\b", re.I)),
-    ("coverage", re.compile(r"\b(?:cover\w*|pay\w*|paid|reimburs\w*|investigational|experimental|unproven|medically necessary|necessary|allowed|benefit|denied|approved|excluded|exclusion|in-?network|will (?:you|they|the plan|my plan|insurance)|does (?:the plan|insurance)|position|verdict|status)\b", re.I)),
-)
-_DATE_FIELDS = (
-    ("revised", re.compile(r"\b(?:revised|revision|changed|last (?:changed|updated|revised)|updated)\b", re.I)),
-    ("effective", re.compile(r"\b(?:original(?:ly)?|first|effective|start(?:ed)?|since|began|origin\w*)\b", re.I)),
-    ("reviewed", re.compile(r"\b(?:review\w*|current|recent|latest)\b", re.I)),
-)
-_COMPARISON = re.compile(r"\b(?:compare|comparison|differ\w*|versus|vs\.?|both|same (?:way|as|rules?|code)|each (?:plan|payer)|all (?:the )?(?:plans|payers)|every (?:plan|payer)|other (?:plans?|payers?)|which (?:plans?|payers?))\b", re.I)
-_FOLLOWUP = re.compile(r"^\s*(?:and|what about|how about|also|same|ok(?:ay)?,? (?:and|what)|is that|does that|does it|is it|what's the|what is the|and the)\b", re.I)
-_PRONOUN_ONLY = re.compile(r"\b(?:it|that|this|those|them|they|the same)\b", re.I)
+
+def _cue(group: str) -> re.Pattern[str]:
+    return lexicon.pattern("questions", group)
+
+
+def _synonyms() -> dict[str, str]:
+    return _synonym_table()
+
+
+@functools.cache
+def _synonym_table() -> dict[str, str]:
+    return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")}
+
+
+@functools.cache
+def known_payer_aliases() -> tuple[str, ...]:
+    """Every alias of every payer people name, in the table's order (lexicon/payers.toml)."""
+    return tuple(alias for row in lexicon.rows("payers", "payer") for alias in row["aliases"])
+
+
+def _non_indication() -> frozenset[str]:
+    return lexicon.words("questions", "non_indication")
 
 
 @dataclass(frozen=True)
 class Understanding:
     text: str  # the question as asked (what the engine quotes back)
     expanded: str  # lower-cased, typos corrected, lay words mapped to policy words: what retrieval sees
-    intent: str
+    intent: Intent
     date_field: str | None
     doc_keys: tuple[str, ...]  # policies whose service the question names, best first
     service_score: float
@@ -53,6 +61,37 @@ class Understanding:
     comparison: bool
     from_history: bool = False
     content: tuple[str, ...] = ()  # the indication words before any policy's service words are taken out
+    age: int | None = None  # "what if the patient is 15?"
+    bmi: float | None = None  # "my BMI is 37"
+    asks_what: bool = False  # "what/how/why ...": a passage is wanted rather than a verdict
+    asks_when: bool = False  # starts with "when"
+    asks_listed: bool = False  # "in the policy", "listed": about the policy's own code list
+    besides: bool = False  # "codes besides M0076": the codes named are the ones to leave out
+    asks_event: bool = False  # something that happened to the policy ("what changed in 2019?")
+    asks_change: bool = False  # "... and what changed?", "why"
+    asks_current_effective: bool = False  # "effective date" without "original/first"
+
+    def surface(self, stems: tuple[str, ...] | list[str]) -> list[str]:
+        """The question's own words for these stems (for the answer text): "knees" for the stem "knee"."""
+        out: list[str] = []
+        for w in _SURFACE_WORD.findall(self.text):
+            stem = content_words(w)
+            if stem and stem[0] in stems and w.lower() not in out:
+                out.append(w.lower())
+        return out or list(stems)
+
+    def event_words(self, leave_out: set[str]) -> list[str]:
+        """What a question about the policy's history asks for: its words (less date-question words and
+        `leave_out`), then its years and month names, each once."""
+        date_words = lexicon.words("questions", "date_question")
+        stop = lexicon.words("questions", "stop")
+        stems = lexicon.stem_words(re.findall(r"[a-z0-9]+", self.text.lower()))
+        asked = [w for w in stems if w not in date_words and w not in stop and w not in leave_out]
+        asked += _YEAR.findall(self.text)
+        months = lexicon.ordered_words("questions", "months")
+        # month names as written with a capital ("October 2019"), as policy histories write them
+        asked += [m.lower() for m in re.findall(r"\b(?:" + "|".join(m.capitalize() for m in months) + r")\b", self.text)]
+        return list(dict.fromkeys(asked))
 
 
 class QuestionReader:
@@ -79,8 +118,7 @@ class QuestionReader:
             self._service_words[key] = [s for s in sets if s]
             for word in set().union(*sets) if sets else set():
                 document_frequency[word] = document_frequency.get(word, 0) + 1
-        generic = {"injections", "injection", "surgery", "therapy", "treatment", "disorder", "disorders", "services",
-                   "testing", "devices", "device", "medical", "policy", "program", "procedures", "joint"}
+        generic = lexicon.words("questions", "generic_title")
         self._weight = {
             w: (0.3 if w in generic else 1.0) / max(1, document_frequency.get(w, 1)) ** 0.5
             for w in document_frequency
@@ -92,7 +130,7 @@ class QuestionReader:
             for word in words:
                 frequency[word] = frequency.get(word, 0) + 1
         n = max(1, len(self._profiles))
-        self._profile_idf = {w: __import__("math").log(1 + n / f) for w, f in frequency.items()}
+        self._profile_idf = {w: math.log(1 + n / f) for w, f in frequency.items()}
         surface: set[str] = set()
         for p in policies.values():
             surface |= set(_WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
@@ -123,7 +161,7 @@ class QuestionReader:
             for word in words:
                 self._by_profile_word.setdefault(word, set()).add(key)
         self._payer_pattern = _any_word(self._payers)
-        self._known_payer_patterns = [(payer, re.compile(rf"\b{re.escape(payer)}\b")) for payer in KNOWN_PAYERS]
+        self._known_payer_patterns = [(payer, re.compile(rf"\b{re.escape(payer)}\b")) for payer in known_payer_aliases()]
         self._payer_stems = set(_content_words(" ".join(self._payers).lower()))
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
@@ -140,7 +178,8 @@ class QuestionReader:
         intent = _intent(expanded)
         date_field = None
         if intent == "dates":
-            date_field = next((name for name, pattern in _DATE_FIELDS if pattern.search(expanded)), "reviewed")
+            date_field = next((row["field"] for row in lexicon.rows("questions", "date_field") if row.pattern.search(expanded)),
+                              "reviewed")
         payers, unknown = self._find_payers(expanded)
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
@@ -152,7 +191,12 @@ class QuestionReader:
         return Understanding(
             text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
             service_score=service_score, payers=payers, unknown_payer=unknown, policy_ids=policy_ids, codes=codes,
-            indication=indication, comparison=bool(_COMPARISON.search(expanded)) or len(payers) > 1, content=content,
+            indication=indication, comparison=bool(_cue("comparison").search(expanded)) or len(payers) > 1, content=content,
+            age=_age(question), bmi=_bmi(question), asks_what=bool(_cue("asks_what").match(question)),
+            asks_when=bool(_cue("asks_when").match(question)), asks_listed=bool(_cue("asks_listed").search(question)),
+            besides=bool(_cue("besides").search(question)), asks_event=bool(_cue("event").search(question)),
+            asks_change=bool(_cue("asks_change").search(question)),
+            asks_current_effective="effective" in lowered and not _cue("asks_original").search(lowered),
         )
 
     def _with_history(self, current: Understanding, earlier: list[Understanding]) -> Understanding:
@@ -161,7 +205,7 @@ class QuestionReader:
         if last_service is None:
             return current
         names_subject = bool((current.doc_keys and current.service_score >= 0.5) or current.policy_ids or current.codes)
-        if names_subject and not _PRONOUN_ONLY.search(current.text) and not _FOLLOWUP.match(current.text):
+        if names_subject and not _cue("pronoun").search(current.text) and not _cue("followup").match(current.text):
             return current
         if names_subject:
             return current
@@ -197,9 +241,9 @@ class QuestionReader:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if len(word) < 3 or word in self._vocab or word in NON_INDICATION or word in SYNONYMS or word.isdigit():
+            if len(word) < 3 or word in self._vocab or word in _non_indication() or word in _synonyms() or word.isdigit():
                 return word
-            if any(word in phrase.split() for phrase in SYNONYMS):
+            if any(word in phrase.split() for phrase in _synonyms()):
                 return word
             cutoff = 85 if len(word) <= 4 else 80
             best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -279,11 +323,12 @@ class QuestionReader:
     def _services_by_profile(self, words: set[str]) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
         payer_stems = self._payer_stems
+        generic = lexicon.words("questions", "generic_service")
         unknown = {w for w in words if w not in self._stem_vocab and w not in self._profile_idf and not w.isdigit()
-                   and len(w) >= 4 and w not in payer_stems and w not in _GENERIC_SERVICE}
+                   and len(w) >= 4 and w not in payer_stems and w not in generic}
         if unknown:
             return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
-        words = {w for w in words if w in self._profile_idf and w not in _GENERIC_SERVICE and not w.isdigit()}
+        words = {w for w in words if w in self._profile_idf and w not in generic and not w.isdigit()}
         words -= self._payer_stems
         if not words:
             return []
@@ -294,7 +339,7 @@ class QuestionReader:
             profile = self._profiles[key]
             hit = [w for w in words if w in profile]
             # at least one distinctive word (used by few policies) must match
-            if not any(self._profile_idf[w] >= __import__("math").log(1 + n / 2) for w in hit):
+            if not any(self._profile_idf[w] >= math.log(1 + n / 2) for w in hit):
                 continue
             score = sum(self._profile_idf[w] for w in hit) / sum(self._profile_idf[w] for w in words)
             if score >= 0.34:
@@ -315,7 +360,7 @@ class QuestionReader:
         payer_words = set(_content_words(" ".join(payers).lower()))
         words = []
         for word in _content_words(expanded):
-            if word in service or word in payer_words or word in NON_INDICATION or word.isdigit():
+            if word in service or word in payer_words or word in _non_indication() or word.isdigit():
                 continue
             if _CODE.fullmatch(word) or _POLICY_NUMBER.fullmatch(word):
                 continue
@@ -329,7 +374,7 @@ def _abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     """One-word synonyms with the stems of the abbreviation and of what it stands for."""
     return tuple(
         (abbreviation, frozenset(_content_words(abbreviation)), frozenset(_content_words(expansion)))
-        for abbreviation, expansion in SYNONYMS.items() if " " not in abbreviation
+        for abbreviation, expansion in _synonyms().items() if " " not in abbreviation
     )
 
 
@@ -346,17 +391,19 @@ def _any_word(keys) -> re.Pattern[str] | None:
 
 def _expand(lowered: str) -> str:
     text = lowered.replace("\u2019", "'")
-    for phrase in sorted(SYNONYMS, key=len, reverse=True):
+    for phrase, pattern, means in _synonym_patterns():
         if phrase in text:
-            text = re.sub(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])", f" {SYNONYMS[phrase]} ", text)
+            text = pattern.sub(means, text)
     return re.sub(r"\s+", " ", text).strip()
 
 
-_STEMMER = None
-_GENERIC_SERVICE = {"pain", "chronic", "low", "member", "year", "month", "day", "time", "adult", "condit", "diseas",
-                    "disord", "treat", "care", "cost", "visit", "doctor", "request", "code", "cpt", "hcpcs", "bill",
-                    "prior", "approv", "author", "requir", "review", "revis", "effect", "date", "criteria", "document",
-                    "claim", "plan", "polici", "cover", "list", "follow", "indic", "includ", "limit", "which", "kind"}
+@functools.cache
+def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Longest phrase first (a stable sort: equal lengths keep the table's order), each compiled once."""
+    return tuple(
+        (phrase, re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"), f" {means} ")
+        for phrase, means in sorted(_synonyms().items(), key=lambda kv: len(kv[0]), reverse=True)
+    )
 
 
 def _title_phrases(title: str) -> list[str]:
@@ -367,13 +414,8 @@ def _title_phrases(title: str) -> list[str]:
 
 
 def _content_words(text: str) -> list[str]:
-    global _STEMMER
-    if _STEMMER is None:
-        import Stemmer
-
-        _STEMMER = Stemmer.Stemmer("english")
-    words = [w for w in _WORD.findall(text) if w not in NON_INDICATION]
-    return _STEMMER.stemWords(words)
+    non_indication = _non_indication()
+    return lexicon.stem_words([w for w in _WORD.findall(text) if w not in non_indication])
 
 
 def content_words(text: str) -> list[str]:
@@ -381,12 +423,25 @@ def content_words(text: str) -> list[str]:
     return _content_words(_expand(text.lower()))
 
 
-def _intent(expanded: str) -> str:
-    for name, pattern in _INTENT_PATTERNS:
-        if pattern.search(expanded):
-            if name == "dates" and re.search(r"\beffective (?:for|in|at|treatment)\b", expanded):
-                continue  # "is it effective for back pain" asks about evidence, not a date
-            if name == "definition" and re.search(r"\b(?:cover\w*|pay\w*|code|approval)\b", expanded):
+def _age(text: str) -> int | None:
+    for match in _cue("age").finditer(text):
+        if re.search(r"bmi\W{0,3}$", text[max(0, match.start() - 6):match.start()], re.I):
+            continue  # "my BMI is 37" is not an age
+        return int(match.group(1) or match.group(2))
+    return None
+
+
+def _bmi(text: str) -> float | None:
+    match = _cue("bmi").search(text)
+    return float(match.group(1)) if match else None
+
+
+def _intent(expanded: str) -> Intent:
+    exceptions = {row["intent"]: row.pattern for row in lexicon.rows("questions", "intent_exception")}
+    for row in lexicon.rows("questions", "intent"):
+        if row.pattern.search(expanded):
+            exception = exceptions.get(row["intent"])
+            if exception is not None and exception.search(expanded):
                 continue
-            return name
+            return row["intent"]
     return "general"

@@ -1,0 +1,82 @@
+"""Which loaded policies govern a question, best first: named by number, code, service or payer, else by retrieval."""
+
+from __future__ import annotations
+
+from ..search import LoadedIndex, PolicyRecord
+from ..settings import Settings
+from .question import Understanding, content_words
+
+# Answering from retrieval alone (no service, code or policy named) needs a passage this close in meaning and in
+# words; calibrated on evals/gold.jsonl.
+RETRIEVAL_MIN_DENSE = 0.50
+RETRIEVAL_MIN_LEXICAL = 2.0
+
+
+class Candidates:
+    """Built once per loaded index: policy ids and payers to policies."""
+
+    def __init__(self, index: LoadedIndex, settings: Settings):
+        self.index = index
+        self.settings = settings
+        self._by_policy_id = {p.meta.policy_id: k for k, p in index.policies.items()}
+        self._by_payer: dict[str, set[str]] = {}
+        for key, p in index.policies.items():
+            self._by_payer.setdefault(p.meta.payer, set()).add(key)
+
+    def select(self, u: Understanding) -> list[str]:
+        """Policies that govern the question, best first; [] when the corpus has none."""
+        keys: list[str] = []
+        keys += [self._by_policy_id[pid] for pid in u.policy_ids if pid in self._by_policy_id]
+        for code in u.codes:
+            for key in self.index.policies_with_code(code):
+                if key not in keys and (not u.doc_keys or key in u.doc_keys):
+                    keys.append(key)
+        if not keys:
+            keys = list(u.doc_keys)
+        policies = self.index.policies
+        if u.payers:
+            keys = [k for k in keys if policies[k].meta.payer in u.payers]
+            if not keys and u.doc_keys:
+                return []  # the named payer has no policy on this service: never answer from another payer's
+        if not keys and not u.doc_keys and not u.codes:
+            keys = self._from_retrieval(u)
+        if not keys:
+            return []
+        if not u.payers and not u.policy_ids and len(keys) > 1:
+            home = (self.settings.home_payer or "").lower()
+            if home:
+                # a plan's own policy answers its members' questions; other plans' policies follow as context
+                keys.sort(key=lambda k: policies[k].meta.payer.lower() != home)
+            top = policies[keys[0]]
+            same_service = [k for k in keys if _same_service(top, policies[k])]
+            keys = same_service if not u.comparison else keys
+        elif u.payers and not u.comparison:
+            keys = keys[:1] if len(u.payers) == 1 else keys
+        return keys[:4]
+
+    def _from_retrieval(self, u: Understanding) -> list[str]:
+        doc_keys = None
+        if u.payers:
+            doc_keys = set().union(*(self._by_payer.get(payer, set()) for payer in u.payers))
+        passages = self.index.search(u.expanded, k=5, doc_keys=doc_keys)
+        if not passages:
+            return []
+        top = passages[0]
+        if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact):
+            return [top.chunk.doc_key]
+        return []
+
+    def nothing_found(self, u: Understanding) -> str:
+        """Why no policy answers, in words for the user."""
+        if u.payers and u.doc_keys:
+            payer = ", ".join(u.payers)
+            service = self.index.policies[u.doc_keys[0]].meta.title
+            return (f"I couldn't find a {payer} policy on {service.lower()} in the policies loaded here, so I can't say "
+                    f"what {payer} covers for it. Other plans' policies don't apply to {payer} members.")
+        if u.codes:
+            return f"The code {', '.join(u.codes)} does not appear in any policy loaded here."
+        return "I couldn't find a medical policy that answers this in the policies loaded here, so I won't guess."
+
+
+def _same_service(a: PolicyRecord, b: PolicyRecord) -> bool:
+    return bool(set(content_words(a.meta.title)) & set(content_words(b.meta.title)))

@@ -1,0 +1,144 @@
+"""Coverage: the statement that governs the asked use (a named list item, a catch-all, or the policy's own position)."""
+
+from __future__ import annotations
+
+from ... import lexicon
+from ...models import STATEMENT_SECTIONS
+from ...search import LoadedIndex
+from ..question import Understanding
+from ..view import Finding, PolicyView, Statement, match
+from .passages import best_sentence
+
+# Calibrated on evals/gold.jsonl: how much of the indication a statement must name to carry the answer, and how
+# close in meaning words the policy never uses must be to a partly matching statement.
+INDICATION_MIN_MATCH = 0.5
+UNKNOWN_WORDS_MIN_DENSE = 0.45
+
+
+def _age_fits(age: int, sentence: str) -> bool:
+    """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older") include the age?"""
+    s = sentence.lower()
+    for lo, hi in lexicon.pattern("documents", "age_range").findall(s):
+        if int(lo) <= age <= int(hi):
+            return True
+    for limit in lexicon.pattern("documents", "age_below").findall(s):
+        if age < int(limit):
+            return True
+    return any(age >= int(limit) for limit in lexicon.pattern("documents", "age_above").findall(s))
+
+
+def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
+    if not view.statements:
+        return best_sentence(index, view, u, ("policy", "criteria", "exclusions", "description"), verdict="no_statement",
+                             note="The policy has no coverage statement I can read.")
+    policy_words = view.all_words()
+    generic = lexicon.words("questions", "generic_indication")
+    # words the policy never uses cannot pick a statement ("my husband has cancer pain": only "cancer" can)
+    indication = [w for w in u.indication if w in policy_words]
+    unknown = [w for w in u.indication if w not in policy_words and w not in generic]
+    best: tuple[float, Statement, object] | None = None
+    if indication:
+        for statement in view.statements:
+            for unit in [statement.unit, *statement.items]:
+                score = match(indication, unit, view)
+                if unit is statement.unit:
+                    score *= 0.9  # a named list item is the more specific match
+                if best is None or score > best[0]:
+                    best = (score, statement, None if unit is statement.unit else unit)
+    catch_all = next((s for s in view.statements
+                      if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)), None)
+    if u.age is not None:
+        fitting = [s for s in view.statements if _age_fits(u.age, view.text_of(s.unit))]
+        if fitting:
+            return Finding(view, fitting[0].unit.verdict, [(fitting[0].unit, "verdict", 1.0)])
+    if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
+        # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
+        phrase = " ".join(u.surface(tuple(u.indication)))
+        target = best[2] or best[1].unit
+        vector = index.unit_vector(target.unit_id)
+        if vector is not None and float(vector @ index.embedder.encode_query(phrase)) < UNKNOWN_WORDS_MIN_DENSE:
+            if catch_all is None:
+                cites = [(s.unit, "context", 0.5) for s in view.statements[:3]]
+                return Finding(view, "no_statement", cites, note=" ".join(u.surface(unknown)))
+            best = None
+    if best is not None and best[0] >= INDICATION_MIN_MATCH and _describes_better(view, indication, best[0]):
+        # the question names a procedure the policy describes (and covers), not one of its exceptions
+        primary = view.statements[0]
+        return Finding(view, primary.unit.verdict, [(primary.unit, "verdict", 1.0)])
+    if best is not None and best[0] >= INDICATION_MIN_MATCH:
+        _, statement, item = best
+        if item is not None and item.verdict and item.verdict != statement.unit.verdict:
+            return Finding(view, item.verdict, [(item, "verdict", best[0])], item)
+        cites = [(statement.unit, "verdict", best[0])]
+        if item is not None:
+            cites.append((item, "item", best[0]))
+        return Finding(view, statement.unit.verdict, cites, item)
+    if (indication or unknown) and catch_all is not None:
+        return Finding(view, catch_all.unit.verdict, [(catch_all.unit, "verdict", 1.0)],
+                       note="applies to uses the list does not name")
+    if unknown and not indication:
+        cites = [(s.unit, "context", 0.5) for s in view.statements[:3]]
+        return Finding(view, "no_statement", cites, note=" ".join(u.surface(unknown)))
+    if indication:
+        # the policy uses the words outside its statement lists: a verdict sentence that names them carries it
+        sentences = [x for k in STATEMENT_SECTIONS for x in view.units_by_section_kind.get(k, []) if x.verdict]
+        scored = sorted(((match(indication, x, view), x) for x in sentences), key=lambda t: -t[0])
+        if scored and scored[0][0] >= INDICATION_MIN_MATCH:
+            return Finding(view, scored[0][1].verdict, [(scored[0][1], "verdict", scored[0][0])])
+    primary = view.statements[0]
+    cites = [(primary.unit, "verdict", 1.0)]
+    cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
+    return Finding(view, primary.unit.verdict, cites)
+
+
+def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
+    """A sentence of the policy statement that names exactly what was asked ("Revision of a previous cosmetic
+    rhinoplasty is not covered.") is quoted first; when it states a different verdict, it carries the answer."""
+    if not u.indication or finding.verdict in {None, "no_statement"}:
+        return finding
+    cited = {unit.unit_id for unit, _, _ in finding.cites}
+    kinds = {s.unit.section_kind for s in view.statements} | STATEMENT_SECTIONS
+    pool = [x for k in kinds for x in view.units_by_section_kind.get(k, [])
+            if x.kind in {"sentence", "lead_in", "list_item"}]
+    scored = sorted(((match(list(u.indication), x, view), x) for x in pool), key=lambda t: -t[0])
+    if not scored or scored[0][0] < 0.6 or scored[0][1].unit_id in cited:
+        return finding
+    score, best = scored[0]
+    current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
+    if best.verdict and best.verdict != finding.verdict and best.verdict != "no_statement" and score > current:
+        return Finding(finding.view, best.verdict, [(best, "verdict", score)], best)
+    if best.verdict == "no_statement" and score > current:
+        return Finding(finding.view, "no_statement", [(best, "verdict", score)], best)
+    if best.verdict and best.verdict == finding.verdict:
+        return Finding(finding.view, finding.verdict, [(best, "verdict", score), *finding.cites], best)
+    position = 0 if score > current else 1
+    cites = list(finding.cites)
+    cites.insert(position, (best, "item", score))
+    return Finding(finding.view, finding.verdict, cites, finding.matched_item, finding.note)
+
+
+def coverage_refined(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
+    return refine(view, u, coverage(index, view, u))
+
+
+def _describes_better(view: PolicyView, indication: list[str], statement_score: float) -> bool:
+    described = [x for k in ("description", "definitions") for x in view.units_by_section_kind.get(k, [])
+                 if x.kind == "list_item"]
+    best = max((match(indication, x, view) for x in described), default=0.0)
+    return best >= 0.9 and best > statement_score + 0.15
+
+
+def _about_service(view: PolicyView, statement: Statement) -> bool:
+    """ "Autologous protein solution ... is investigational for all indications" is no catch-all for PRP."""
+    return bool(view.service_words() & view.words(statement.unit))
+
+
+def _universal(view: PolicyView, statement: Statement) -> bool:
+    """ "Acupuncture ... is covered." with no list and no qualifier, or "Coverage is not limited to particular diagnoses." """
+    not_limited = lexicon.pattern("verdicts", "not_limited")
+    for x in view.units_by_section_kind.get(statement.unit.section_kind, []):
+        if not x.verdict and not_limited.search(view.text_of(x)):
+            return True
+    sentence = view.text_of(statement.unit)
+    qualified = lexicon.pattern("verdicts", "qualified")
+    return not statement.items and not qualified.search(sentence.replace("with or without", ""))

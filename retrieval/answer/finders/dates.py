@@ -1,0 +1,62 @@
+"""Dates: the header field asked for (reviewed, revised, effective), or the history line of an event."""
+
+from __future__ import annotations
+
+import re
+
+from ... import lexicon
+from ...search import LoadedIndex
+from ..question import Understanding, content_words
+from ..view import Finding, PolicyView
+
+
+def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
+    record = view.record
+    wanted = u.date_field or "reviewed"
+    header_units = [x for x in view.units_by_section_kind.get("header", []) if x.kind in {"field", "line"}]
+    event = history_event(view, u)
+    if event is not None:
+        return event
+    if u.asks_current_effective:
+        exact = [x for x in header_units if view.text_of(x).lower().startswith("effective date")]
+        if exact:
+            return Finding(view, None, [(exact[0], "answer", 1.0)])
+    by_name = {f.name: f for f in record.header}
+    order = [wanted] + [n for n in ("reviewed", "revised", "effective") if n != wanted]
+    fields = [by_name[n] for n in order if n in by_name]
+    units = {(x.start): x for x in view.units_by_section_kind.get("header", []) if x.kind == "field"}
+    cites = []
+    for f in fields:
+        unit = next((x for x in units.values() if x.start <= f.start < x.end or f.start <= x.start < f.end), None)
+        if unit is not None:
+            cites.append((unit, "answer", 1.0 if f.name == wanted else 0.6))
+    if not cites or fields[0].name != wanted:
+        return Finding(view, None, cites, note=f"no {wanted} date")
+    if u.asks_change:
+        value = fields[0].value.lower()
+        for x in view.units_by_section_kind.get("history", []):
+            if value and value in view.text_of(x).lower():
+                return Finding(view, None, [(x, "answer", 1.0), *cites])
+    return Finding(view, None, cites)
+
+
+def history_event(view: PolicyView, u: Understanding) -> Finding | None:
+    """ "What changed in October 2019?", "When were the codes added?": the policy history line that says so."""
+    history = [x for x in view.units_by_section_kind.get("history", []) if x.kind in {"list_item", "code_row", "sentence"}]
+    if not history or not u.asks_event:
+        return None
+    payer_stems = set(lexicon.stem_words(re.findall(r"[a-z0-9]+", view.record.meta.payer.lower())))
+    title = set(content_words(view.record.meta.title))
+    asked = [w for w in u.event_words(payer_stems) if w not in title]
+    if not asked:
+        return None
+    scored = []
+    for x in history:
+        text = view.text_of(x)
+        words = set(lexicon.stem_words(re.findall(r"[a-z0-9]+", text.lower()))) | set(re.findall(r"[a-z0-9]+", text.lower()))
+        hit = sum(1 for w in asked if w in words)
+        scored.append((hit / len(asked), x))
+    scored.sort(key=lambda t: -t[0])
+    if scored[0][0] < 0.34:
+        return None
+    return Finding(view, None, [(scored[0][1], "answer", scored[0][0])])

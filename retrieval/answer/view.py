@@ -1,0 +1,189 @@
+"""One policy as a question sees it: its statements with their lists, its units by section, and word matching."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+from .. import lexicon
+from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
+from ..search import CODE_PATTERN, LoadedIndex, PolicyRecord
+from .question import Understanding, content_words
+
+
+@dataclass
+class Statement:
+    """A sentence that states a verdict, with the list items that belong to it."""
+
+    unit: Unit
+    items: list[Unit] = field(default_factory=list)
+
+
+@dataclass
+class PolicyView:
+    """What a question about one policy needs, worked out once at load time."""
+
+    record: PolicyRecord
+    statements: list[Statement]
+    units_by_section_kind: dict[SectionKind, list[Unit]]
+    units: list[Unit] = field(default_factory=list)
+    unit_words: dict[str, set[str]] = field(default_factory=dict)
+    policy_words: set[str] | None = None
+    _document_frequency: dict[str, int] | None = None
+
+    @property
+    def document_frequency(self) -> dict[str, int]:
+        """Stemmed on first use, not at load: at 1,000 policies stemming every sentence up front took ~2 s."""
+        if self._document_frequency is None:
+            frequency: dict[str, int] = {}
+            for unit in self.units:
+                for word in self.words(unit):
+                    frequency[word] = frequency.get(word, 0) + 1
+            self._document_frequency = frequency  # assigned whole: a concurrent reader never sees half of it
+        return self._document_frequency
+
+    def text_of(self, unit: Unit) -> str:
+        return self.record.text[unit.start:unit.end]
+
+    def words(self, unit: Unit) -> set[str]:
+        words = self.unit_words.get(unit.unit_id)
+        if words is None:
+            words = self.unit_words[unit.unit_id] = set(content_words(self.text_of(unit)))
+        return words
+
+    def all_words(self) -> set[str]:
+        """Every content word of the policy, stemmed once (a question must not re-read the whole policy)."""
+        if self.policy_words is None:
+            self.policy_words = set(content_words(self.record.text))
+        return self.policy_words
+
+    def all_units(self) -> list[Unit]:
+        return [x for units in self.units_by_section_kind.values() for x in units]
+
+    def service_words(self) -> set[str]:
+        meta = self.record.meta
+        return set(content_words(" ".join([meta.title, *meta.aliases])))
+
+    def idf(self, word: str) -> float:
+        """Rare in this policy = telling: "balloon" outweighs "weight" in a bariatric policy."""
+        frequency = self.document_frequency
+        n = max(1, len(self.unit_words))  # every unit's words are known once the frequencies are
+        return math.log(1 + n / (1 + frequency.get(word, 0)))
+
+    def has_code(self, unit: Unit) -> bool:
+        return bool(CODE_PATTERN.search(self.text_of(unit)))
+
+
+def build_view(index: LoadedIndex, policy: PolicyRecord) -> PolicyView:
+    units = [unit for n in policy.chunk_indexes for unit in index.chunks[n].units]
+    units.sort(key=lambda u: u.start)
+    by_kind: dict[SectionKind, list[Unit]] = {}
+    for unit in units:
+        by_kind.setdefault(unit.section_kind, []).append(unit)
+    statements: dict[str, Statement] = {}
+    candidates = [u for u in units if u.verdict and u.section_kind in STATEMENT_SECTIONS]
+    if not candidates:
+        candidates = [u for u in units if u.verdict and u.section_kind not in NEVER_STATEMENT_SECTIONS]
+    for unit in candidates:
+        statements[unit.unit_id] = Statement(unit)
+    for unit in units:
+        if unit.kind == "list_item" and unit.parent in statements and unit.unit_id not in statements:
+            statements[unit.parent].items.append(unit)
+    ordered = sorted(statements.values(), key=lambda s: s.unit.start)
+    return PolicyView(policy, ordered, by_kind, units)
+
+
+def profile(view: PolicyView) -> str:
+    """What the policy is about beyond its title: its names and the words of its statements and their lists."""
+    parts = [view.record.meta.title, *view.record.meta.aliases]
+    for statement in view.statements:
+        parts += [view.text_of(x) for x in [statement.unit, *statement.items]]
+    return " ".join(parts)
+
+
+def _root(word: str) -> str:
+    for prefix in lexicon.ordered_words("questions", "prefixes"):
+        if word.startswith(prefix) and len(word) - len(prefix) >= 4:
+            return word[len(prefix):]
+    return word
+
+
+def names(word: str, words: set[str]) -> bool:
+    if word in words:
+        return True
+    if len(word) < 5:
+        return False
+    # "gastric" is named by "intragastric", "acupunctur" by "electroacupunctur"; only for longer stems
+    root = _root(word)
+    for w in words:
+        if len(w) < 5:
+            continue
+        other = _root(w)
+        if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
+            return True
+    return False
+
+
+def _weight(word: str) -> float:
+    return 0.4 if word in lexicon.words("questions", "generic_indication") else 1.0
+
+
+def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
+    """How much of the question's indication a unit names: in-policy IDF-weighted recall, plus a little precision."""
+    words = view.words(unit)
+    found = [w for w in indication if names(w, words)]
+    generic = lexicon.words("questions", "generic_indication")
+    if not found or all(w in generic for w in found):
+        return 0.0
+    total = sum(view.idf(w) * _weight(w) for w in indication)
+    hit = sum(view.idf(w) * _weight(w) for w in found)
+    precision = len(found) / max(1, len(words))
+    recall = hit / total
+    if unit.kind == "list_item" and len(words) <= 4:
+        # a short list item the question names in full ("Epicondylitis" for "tennis elbow") is a match,
+        # even when the lay words brought extra ones along
+        covered = sum(view.idf(w) for w in words if names(w, set(indication)))
+        recall = max(recall, 0.9 * covered / max(1e-9, sum(view.idf(w) for w in words)))
+    return recall + 0.1 * precision
+
+
+def rank(index: LoadedIndex, view: PolicyView, u: Understanding, units: list[Unit],
+         words: list[str]) -> list[tuple[float, Unit]]:
+    """Units by what the question asks: its indication words (in-policy IDF) and the sentence vectors."""
+    vector = index.embedder.encode_query(u.expanded)
+    scored = []
+    for x in units:
+        v = index.unit_vector(x.unit_id)
+        dense = float(v @ vector) if v is not None else 0.0
+        scored.append((match(words, x, view) + 0.5 * dense, x))
+    scored.sort(key=lambda t: -t[0])
+    return scored
+
+
+def paragraph(view: PolicyView, unit: Unit, units: list[Unit]) -> Unit:
+    """A short paragraph ("Not applicable. Because cosmetic services are a contract exclusion, ...") is quoted whole."""
+    text = view.record.text
+    same = [x for x in units if x.kind in {"sentence", "lead_in"} and x.section == unit.section]
+    if unit not in same:
+        return unit
+    i = same.index(unit)
+    lo = hi = i
+    while lo > 0 and "\n\n" not in text[same[lo - 1].end:same[lo].start]:
+        lo -= 1
+    while hi + 1 < len(same) and "\n\n" not in text[same[hi].end:same[hi + 1].start]:
+        hi += 1
+    start, end = same[lo].start, same[hi].end
+    if lo == hi or end - start > 400:
+        return unit
+    return replace(unit, kind="paragraph", start=start, end=end, verdict=None, catch_all=False, parent=None)
+
+
+@dataclass
+class Finding:
+    """One policy's answer before it is put into words."""
+
+    view: PolicyView
+    verdict: Verdict | None
+    cites: list[tuple[Unit, str, float]]  # (unit, role, score)
+    matched_item: Unit | None = None
+    note: str | None = None

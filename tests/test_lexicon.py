@@ -1,0 +1,98 @@
+"""Every row of every language table (retrieval/lexicon/*.toml) against its own examples and counter-examples."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from retrieval import lexicon
+from retrieval.answer.question import _expand
+from retrieval.lexicon.verdicts import verdict_of
+from retrieval.metadata import header_fields
+from retrieval.structure import section_kind
+
+PATTERN_ROWS = [
+    pytest.param(row, id=f"{name}:{group}:{n}")
+    for name in lexicon.table_names()
+    for group in lexicon.groups(name)
+    for n, row in enumerate(lexicon.rows(name, group), 1)
+    if row.pattern is not None
+]
+
+
+def _anchored(row: lexicon.Row) -> bool:
+    return bool(lexicon._load(row.table)[row.group].get("anchored"))
+
+
+@pytest.mark.parametrize("row", PATTERN_ROWS)
+def test_a_pattern_row_matches_its_examples_and_not_its_counter_examples(row: lexicon.Row) -> None:
+    find = row.pattern.match if _anchored(row) else row.pattern.search
+    assert row.examples, "every row carries at least one example"
+    assert [e for e in row.examples if not find(e)] == []
+    assert [c for c in row.counter_examples if find(c)] == []
+
+
+@pytest.mark.parametrize("row", lexicon.rows("verdicts", "statement"), ids=lambda r: r["verdict"])
+def test_a_verdict_row_example_reads_as_that_verdict(row: lexicon.Row) -> None:
+    assert {e: verdict_of(e) for e in row.examples} == {e: row["verdict"] for e in row.examples}
+
+
+@pytest.mark.parametrize("row", lexicon.rows("sections", "section"), ids=lambda r: r["keyword"])
+def test_a_section_heading_gets_its_kind(row: lexicon.Row) -> None:
+    assert row.examples
+    assert {e: section_kind(e) for e in row.examples} == {e: row["kind"] for e in row.examples}
+
+
+@pytest.mark.parametrize("row", lexicon.rows("sections", "header_label"), ids=lambda r: r["label"])
+def test_a_header_label_is_read_as_its_field(row: lexicon.Row) -> None:
+    for example in row.examples:
+        assert [f.name for f in header_fields(example)] == [row["field"]]
+
+
+@pytest.mark.parametrize("row", lexicon.rows("synonyms", "synonym"), ids=lambda r: r["phrase"])
+def test_a_lay_phrase_is_read_as_the_policy_words(row: lexicon.Row) -> None:
+    assert row.examples
+    for example in row.examples:
+        assert row["phrase"] in example.lower()
+        assert row["means"] in _expand(example.lower())
+
+
+@pytest.mark.parametrize("row", lexicon.rows("payers", "payer"), ids=lambda r: r["payer"])
+def test_a_payer_example_names_one_of_its_aliases(row: lexicon.Row) -> None:
+    assert row.examples and row["aliases"]
+    for example in row.examples:
+        assert any(re.search(rf"\b{re.escape(alias)}\b", example.lower()) for alias in row["aliases"])
+
+
+def test_every_table_loads_with_rows_in_each_group() -> None:
+    names = lexicon.table_names()
+    assert {"verdicts", "routes", "questions", "sections", "documents", "synonyms", "payers"} <= set(names)
+    for name in names:
+        for group in lexicon.groups(name):
+            assert lexicon.rows(name, group), f"{name}.toml [{group}] is empty"
+
+
+@pytest.mark.parametrize(("table", "key"), [("questions", "non_indication"), ("questions", "generic_service"),
+                                            ("questions", "generic_title"), ("questions", "generic_indication"),
+                                            ("questions", "date_question"), ("questions", "stop"),
+                                            ("questions", "prefixes"), ("questions", "months"),
+                                            ("routes", "health"), ("routes", "health_endings"),
+                                            ("sections", "inline_labels")])
+def test_a_word_list_is_lower_case_without_repeats(table: str, key: str) -> None:
+    words = lexicon.ordered_words(table, key)
+    assert words and len(words) == len(set(words))
+    assert all(w == w.lower() for w in words)
+
+
+def test_a_bad_table_is_named_in_the_error(tmp_path, monkeypatch) -> None:
+    (tmp_path / "broken.toml").write_text("[g]\n[[g.row]]\npattern = '(unclosed'\nexamples = ['x']\n")
+    monkeypatch.setattr(lexicon, "TABLES", tmp_path)
+    lexicon._load.cache_clear()
+    lexicon.rows.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match=r"broken\.toml \[g\] row 1"):
+            lexicon.rows("broken", "g")
+    finally:
+        lexicon._load.cache_clear()
+        lexicon.rows.cache_clear()
