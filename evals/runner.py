@@ -31,7 +31,7 @@ EVAL_HOME_PAYER = "Wellmark"
 # What an index is made of, as paths under retrieval/ (the answer side, retrieval/answer/, is not among them): the
 # ingest modules and the language tables that decide sections, header fields and the verdict a sentence states.
 INGEST_MODULES = ("loaders.py", "metadata.py", "structure.py", "chunking.py", "corpus.py", "models.py", "ingest.py",
-                  "embeddings.py", "lexicon/__init__.py", "lexicon/verdicts.py", "lexicon/verdicts.toml",
+                  "embeddings.py", "html_text.py", "pdf_text.py", "lexicon/__init__.py", "lexicon/verdicts.py", "lexicon/verdicts.toml",
                   "lexicon/sections.toml", "lexicon/documents.toml")
 
 # (key, label, kind) in table and chart order. kind: rate (0..1), chars, count, ms.

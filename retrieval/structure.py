@@ -11,30 +11,23 @@ import re
 from dataclasses import dataclass
 
 from . import lexicon
+from .headings import (
+    BLANK_CHARS,
+    BULLET,
+    CODE_ROW,
+    INLINE_LABELS,
+    heading_name,
+    is_list_line,
+    is_numbered_heading,
+    section_kind,
+)
 from .lexicon.verdicts import is_catch_all, verdict_of
 from .metadata import header_fields
-from .models import STATEMENT_SECTIONS
-
-# Heading words -> section kind: lexicon/sections.toml, checked in order; the first keyword found in the heading wins.
-_KIND_KEYWORDS: tuple[tuple[str, str], ...] = tuple((row["keyword"], row["kind"]) for row in lexicon.rows("sections", "section"))
-_SUBHEADING_PARENTS = {"policy", "criteria", "exclusions", "guidelines", "references", "regulatory", "rationale", "description", "history"}
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
-_BLANK_CHARS = " \t\u00a0\f\v"
-_BULLET = re.compile(
-    r"^[ \t\u00a0]*(?:[\u2022\u25cf\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u2219\u00b7\-\*\u2013]"
-    r"|o(?=[ \t])|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=[ \t])|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=[ \t]))"
-    r"[ \t\u00a0]+(?=\S)"
-)
-_CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
-_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
-# "3. Policy", "II Coverage", "4.1 Criteria"; never a five-digit code row ("90880  Hypnotherapy")
-_NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d{1,3}(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
-_COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
 _INLINE_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z /\-]{2,40}?)[ \t]*:(?:\*\*|__)?[ \t]+(?=\S)")
 _PAGE_FOOTER = re.compile(
     r"^[ \t]*(?:.{0,90}?\bpage[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
-_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "vs", "via"}
 _ABBREVIATIONS = {
     "e.g", "i.e", "eg", "ie", "etc", "vs", "al", "dr", "mr", "mrs", "ms", "no", "fig", "approx",
     "u.s", "st", "inc", "co", "ltd", "jr", "sr", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
@@ -44,7 +37,6 @@ _SENTENCE_END = re.compile(r"[.!?][\"'\u201d\u2019)\]]*(?=[\s\u00a0]+[\"'\u201c(
 _EVIDENCE_START = lexicon.pattern("documents", "evidence_start")
 _DESCRIPTION_START = lexicon.pattern("documents", "description_start")
 _DISCLAIMER = lexicon.pattern("documents", "disclaimer")
-_LEAD_IN_WORDS = lexicon.pattern("documents", "lead_in_words")
 
 
 @dataclass(frozen=True)
@@ -76,38 +68,16 @@ class Structure:
         return self.sections[index + 1].start if index + 1 < len(self.sections) else text_len
 
 
-def section_kind(name: str) -> str:
-    lowered = name.lower()
-    for keyword, kind in _KIND_KEYWORDS:
-        if keyword in lowered:
-            return kind
-    return "other"
-
-
 def _is_blank(line: str) -> bool:
-    return line.strip(_BLANK_CHARS + "\r\n") == ""
+    return line.strip(BLANK_CHARS + "\r\n") == ""
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start] in _BLANK_CHARS + "\r\n":
+    while start < end and text[start] in BLANK_CHARS + "\r\n":
         start += 1
-    while end > start and text[end - 1] in _BLANK_CHARS + "\r\n":
+    while end > start and text[end - 1] in BLANK_CHARS + "\r\n":
         end -= 1
     return start, end
-
-
-def _title_case(name: str) -> bool:
-    words = [w.strip("()[],'\"") for w in name.split()]
-    significant = [w for w in words if w and w[0].isalpha() and w.lower() not in _SMALL_WORDS]
-    if not significant or not name.strip()[0].isupper():
-        return False
-    capitalised = sum(1 for w in significant if w[0].isupper())
-    return capitalised / len(significant) >= 0.75
-
-
-def _all_caps(name: str) -> bool:
-    letters = [c for c in name if c.isalpha()]
-    return len(letters) >= 3 and all(c.isupper() for c in letters) and not name.rstrip().endswith(".")
 
 
 def parse(text: str) -> Structure:
@@ -153,7 +123,7 @@ def parse(text: str) -> Structure:
         block_start = block[0][0]
         next_block_is_list = (
             block_number + 1 < len(blocks)
-            and _is_list_line(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]])
+            and is_list_line(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]])
         )
         # --- the header: field lines and the plan name above them
         if block_start < header_end or (fields and block_start <= header_end):
@@ -170,7 +140,7 @@ def parse(text: str) -> Structure:
         lead_in_index: int | None = carried_lead[0] if carried_lead else None
         carried_lead = None
         last_item: int | None = None
-        table_block = sum(1 for s, e in block if _CODE_ROW.match(text[s:e])) >= 2
+        table_block = sum(1 for s, e in block if CODE_ROW.match(text[s:e])) >= 2
 
         def flush_prose(before_list: bool) -> None:
             nonlocal lead_in_index, list_group
@@ -212,7 +182,7 @@ def parse(text: str) -> Structure:
             previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
             continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
                 and not _PAGE_FOOTER.match(previous)
-            heading = _heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
+            heading = heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
                                     text, [(start, end), *following], continuation=continuation,
                                     after_lead_in=lead_in_index is not None and not prose and last_item is None)
             if heading is not None:
@@ -229,12 +199,12 @@ def parse(text: str) -> Structure:
                 continue
             inline = _INLINE_HEADING.match(line)
             if inline and first and section_kind(inline.group("name")) in {"prior_approval", "codes", "policy", "criteria"} \
-                    and inline.group("name").lower() in _INLINE_LABELS:
+                    and inline.group("name").lower() in INLINE_LABELS:
                 flush_prose(before_list=False)
                 open_section(inline.group("name").strip(), section_kind(inline.group("name")), start)
                 prose.append((start + inline.end(), end))
                 continue
-            bullet = _BULLET.match(line)
+            bullet = BULLET.match(line)
             if bullet and (not is_numbered_heading(line) or (lead_in_index is not None and not prose)):
                 if prose:
                     flush_prose(before_list=True)
@@ -247,7 +217,7 @@ def parse(text: str) -> Structure:
                 )
                 last_item = len(units) - 1
                 continue
-            if table_block and (_CODE_ROW.match(line) or line.lstrip().startswith("|")):
+            if table_block and (CODE_ROW.match(line) or line.lstrip().startswith("|")):
                 flush_prose(before_list=False)
                 if re.fullmatch(r"[\s|:\-]+", line):
                     continue  # a Markdown table rule
@@ -273,73 +243,6 @@ def parse(text: str) -> Structure:
     return Structure(tuple(sections), tuple(units))
 
 
-_INLINE_LABELS = {label.replace("|", " ") for label in lexicon.words("sections", "inline_labels")}
-
-
-def is_numbered_heading(line: str) -> bool:
-    match = _NUMBERED_HEADING.match(line)
-    if not match or _CODE_ROW.match(line):
-        return False
-    name = match.group("name").strip()
-    if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:
-        return False
-    return _title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
-
-
-def _is_list_line(line: str) -> bool:
-    return bool(_BULLET.match(line)) and not is_numbered_heading(line)
-
-
-def _heading_name(
-    line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
-    text: str, block: list[tuple[int, int]], *, continuation: bool = False, after_lead_in: bool = False,
-) -> tuple[str, bool] | None:
-    """(name, is_subheading) when the line is a heading, else None."""
-    stripped = line.strip(_BLANK_CHARS)
-    if not stripped or len(stripped) > 90:
-        return None
-    md = _MD_HEADING.match(line)
-    if md:
-        return md.group("name").strip("*_ "), False
-    if _BULLET.match(line) and not _NUMBERED_HEADING.match(line):
-        return None
-    if continuation:
-        return None  # the wrapped tail of a sentence ("following criteria are met:") never heads a section
-    colon = _COLON_HEADING.match(line)
-    if colon and len(colon.group("name").split()) <= 8:
-        name = colon.group("name").strip()
-        if _LEAD_IN_WORDS.search(name):
-            return None  # "Indications include:", "Coverage depends on these findings:" introduce a list
-        known = section_kind(name) != "other"
-        # A short line ending in a colon right before a list is that list's lead-in, unless it names a section.
-        if known or not (next_block_is_list or not alone):
-            return name, False
-        return None
-    if not first:
-        # Hard-wrapped PDF text puts the first body line right under the heading; only first lines can head.
-        return None
-    if _NUMBERED_HEADING.match(line):
-        if after_lead_in:
-            return None  # "1. Documentation of BMI over 40" right under "...criteria are met:" is a list item
-        return (_NUMBERED_HEADING.match(line).group("name").strip(), False) if is_numbered_heading(line) else None
-    if _all_caps(stripped) and len(stripped.split()) <= 10 and not _CODE_ROW.match(line):
-        if table_block and section_kind(stripped.rstrip(":")) == "other":
-            return None  # "CODE  DESCRIPTION" above a code table
-        name = stripped.rstrip(":").strip()
-        return name, False
-    next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
-    if not alone and len(stripped.split()) <= 6 and section_kind(stripped.rstrip(":")) != "other" \
-            and (_title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not _CODE_ROW.match(line):
-        return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list
-    short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
-                   or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_SECTIONS)
-    if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
-            and not _CODE_ROW.match(line) and not _BULLET.match(next_line):
-        name = stripped.rstrip(":").strip()
-        if section_kind(name) == "other" and kind in _SUBHEADING_PARENTS:
-            return name, True
-        return name, False
-    return None
 
 
 def _header_end(text: str, blocks: list[list[tuple[int, int]]], fields) -> int:
@@ -355,7 +258,7 @@ def _header_end(text: str, blocks: list[list[tuple[int, int]]], fields) -> int:
         has_field = any(is_field(s) or is_field(_trim(text, s, e)[0]) for s, e in lines)
         short = all(
             is_field(_trim(text, s, e)[0])
-            or (len(text[s:e].split()) <= 8 and text[s:e].strip()[-1:] not in ".;!?" and not _BULLET.match(text[s:e])
+            or (len(text[s:e].split()) <= 8 and text[s:e].strip()[-1:] not in ".;!?" and not BULLET.match(text[s:e])
                 and section_kind(text[s:e].strip().strip("#*: ")) == "other")
             for s, e in lines
         )

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from retrieval import lexicon
-from retrieval.answer.question import _expand
+from retrieval.answer.words import expand
 from retrieval.lexicon.verdicts import verdict_of
 from retrieval.metadata import header_fields
 from retrieval.structure import section_kind
@@ -55,7 +55,7 @@ def test_a_lay_phrase_is_read_as_the_policy_words(row: lexicon.Row) -> None:
     assert row.examples
     for example in row.examples:
         assert row["phrase"] in example.lower()
-        assert row["means"] in _expand(example.lower())
+        assert row["means"] in expand(example.lower())
 
 
 @pytest.mark.parametrize("row", lexicon.rows("payers", "payer"), ids=lambda r: r["payer"])

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from ..search import LoadedIndex, PolicyRecord
 from ..settings import Settings
-from .question import Understanding, content_words
+from .understanding import Understanding
+from .words import content_words
 
 # Answering from retrieval alone (no service, code or policy named) needs a passage this close in meaning and in
 # words; calibrated on evals/gold.jsonl.

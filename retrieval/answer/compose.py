@@ -9,8 +9,8 @@ from ..errors import QuoteIntegrityError
 from ..lexicon.verdicts import polarity_agrees
 from ..models import Audience, CitationRole, Route, Unit
 from ..search import PolicyRecord
-from .question import Understanding
 from .records import Answer, AnswerWriter, Citation
+from .understanding import Understanding
 from .view import Finding
 
 DISCLAIMER = (

@@ -8,90 +8,35 @@ from __future__ import annotations
 import functools
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from rapidfuzz import fuzz, process
 
 from .. import lexicon
 from ..models import Intent
+from .understanding import Understanding
+from .words import (
+    WORD,
+    _content_words,
+    abbreviations,
+    expand,
+    non_indication,
+    synonyms,
+    title_phrases,
+)
 
-_WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 _CODE = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b", re.I)
 _POLICY_NUMBER = re.compile(r"\b(?:[A-Z]{2,5}-)*[A-Z]{0,5}-?\d+(?:[.\-]\d+)+\b", re.I)
-_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
-_SURFACE_WORD = re.compile(r"[A-Za-z0-9'-]+")
 
 
 def _cue(group: str) -> re.Pattern[str]:
     return lexicon.pattern("questions", group)
 
 
-def _synonyms() -> dict[str, str]:
-    return _synonym_table()
-
-
-@functools.cache
-def _synonym_table() -> dict[str, str]:
-    return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")}
-
-
 @functools.cache
 def known_payer_aliases() -> tuple[str, ...]:
     """Every alias of every payer people name, in the table's order (lexicon/payers.toml)."""
     return tuple(alias for row in lexicon.rows("payers", "payer") for alias in row["aliases"])
-
-
-def _non_indication() -> frozenset[str]:
-    return lexicon.words("questions", "non_indication")
-
-
-@dataclass(frozen=True)
-class Understanding:
-    text: str  # the question as asked (what the engine quotes back)
-    expanded: str  # lower-cased, typos corrected, lay words mapped to policy words: what retrieval sees
-    intent: Intent
-    date_field: str | None
-    doc_keys: tuple[str, ...]  # policies whose service the question names, best first
-    service_score: float
-    payers: tuple[str, ...]  # payer names from the corpus mentioned
-    unknown_payer: str | None  # a payer named that the corpus does not hold
-    policy_ids: tuple[str, ...]
-    codes: tuple[str, ...]
-    indication: tuple[str, ...]  # content words left once service, payer and question words are gone
-    comparison: bool
-    from_history: bool = False
-    content: tuple[str, ...] = ()  # the indication words before any policy's service words are taken out
-    age: int | None = None  # "what if the patient is 15?"
-    bmi: float | None = None  # "my BMI is 37"
-    asks_what: bool = False  # "what/how/why ...": a passage is wanted rather than a verdict
-    asks_when: bool = False  # starts with "when"
-    asks_listed: bool = False  # "in the policy", "listed": about the policy's own code list
-    besides: bool = False  # "codes besides M0076": the codes named are the ones to leave out
-    asks_event: bool = False  # something that happened to the policy ("what changed in 2019?")
-    asks_change: bool = False  # "... and what changed?", "why"
-    asks_current_effective: bool = False  # "effective date" without "original/first"
-
-    def surface(self, stems: tuple[str, ...] | list[str]) -> list[str]:
-        """The question's own words for these stems (for the answer text): "knees" for the stem "knee"."""
-        out: list[str] = []
-        for w in _SURFACE_WORD.findall(self.text):
-            stem = content_words(w)
-            if stem and stem[0] in stems and w.lower() not in out:
-                out.append(w.lower())
-        return out or list(stems)
-
-    def event_words(self, leave_out: set[str]) -> list[str]:
-        """What a question about the policy's history asks for: its words (less date-question words and
-        `leave_out`), then its years and month names, each once."""
-        date_words = lexicon.words("questions", "date_question")
-        stop = lexicon.words("questions", "stop")
-        stems = lexicon.stem_words(re.findall(r"[a-z0-9]+", self.text.lower()))
-        asked = [w for w in stems if w not in date_words and w not in stop and w not in leave_out]
-        asked += _YEAR.findall(self.text)
-        months = lexicon.ordered_words("questions", "months")
-        # month names as written with a capital ("October 2019"), as policy histories write them
-        asked += [m.lower() for m in re.findall(r"\b(?:" + "|".join(m.capitalize() for m in months) + r")\b", self.text)]
-        return list(dict.fromkeys(asked))
 
 
 class QuestionReader:
@@ -113,8 +58,8 @@ class QuestionReader:
         self._service_words: dict[str, list[set[str]]] = {}
         document_frequency: dict[str, int] = {}
         for key, p in policies.items():
-            phrases = [*_title_phrases(p.meta.title), *p.meta.aliases]
-            sets = [set(_content_words(_expand(phrase.lower()))) for phrase in phrases]
+            phrases = [*title_phrases(p.meta.title), *p.meta.aliases]
+            sets = [set(_content_words(expand(phrase.lower()))) for phrase in phrases]
             self._service_words[key] = [s for s in sets if s]
             for word in set().union(*sets) if sets else set():
                 document_frequency[word] = document_frequency.get(word, 0) + 1
@@ -124,7 +69,7 @@ class QuestionReader:
             for w in document_frequency
         }
         # What each policy is about beyond its title: the words of its coverage statements and their lists.
-        self._profiles = {key: set(_content_words(_expand(text.lower()))) for key, text in (profiles or {}).items()}
+        self._profiles = {key: set(_content_words(expand(text.lower()))) for key, text in (profiles or {}).items()}
         frequency: dict[str, int] = {}
         for words in self._profiles.values():
             for word in words:
@@ -133,9 +78,9 @@ class QuestionReader:
         self._profile_idf = {w: math.log(1 + n / f) for w, f in frequency.items()}
         surface: set[str] = set()
         for p in policies.values():
-            surface |= set(_WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
+            surface |= set(WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
         for text in (profiles or {}).values():
-            surface |= set(_WORD.findall(text.lower()))
+            surface |= set(WORD.findall(text.lower()))
         self._vocab_words = sorted(w for w in surface if len(w) >= 4 and not w.isdigit())
         # Indexes built once, so a question costs the same at 10 policies and at 1,000: policy ids by their first
         # characters, each service word and each profile word to the policies that use it, one pattern for the payers.
@@ -174,7 +119,7 @@ class QuestionReader:
     def _read_one(self, question: str) -> Understanding:
         lowered = question.lower()
         corrected = self._correct_typos(lowered)
-        expanded = _expand(corrected)
+        expanded = expand(corrected)
         intent = _intent(expanded)
         date_field = None
         if intent == "dates":
@@ -241,9 +186,9 @@ class QuestionReader:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if len(word) < 3 or word in self._vocab or word in _non_indication() or word in _synonyms() or word.isdigit():
+            if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit():
                 return word
-            if any(word in phrase.split() for phrase in _synonyms()):
+            if any(word in phrase.split() for phrase in synonyms()):
                 return word
             cutoff = 85 if len(word) <= 4 else 80
             best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
@@ -253,7 +198,7 @@ class QuestionReader:
             # only for words of similar length: "nee" → "knee", never "pain" → "spain"
             return candidate if abs(len(candidate) - len(word)) <= 2 else word
 
-        return _WORD.sub(fix, lowered)
+        return WORD.sub(fix, lowered)
 
     def _find_policy_ids(self, lowered: str) -> tuple[str, ...]:
         """Policy numbers named in the question ("02.01.18"), as whole tokens, in the corpus's order."""
@@ -351,31 +296,22 @@ class QuestionReader:
         service = set()
         for key in doc_keys:
             p = self._policies[key]
-            service |= set(_content_words(_expand(" ".join([p.meta.title, *p.meta.aliases]).lower())))
+            service |= set(_content_words(expand(" ".join([p.meta.title, *p.meta.aliases]).lower())))
         # abbreviations that stand for the service itself ("prp", "scs", "cgm") are not indications either
         if service:
-            for abbreviation, abbreviation_words, expansion_words in _abbreviations():
+            for abbreviation, abbreviation_words, expansion_words in abbreviations():
                 if expansion_words - {abbreviation} <= service | {abbreviation}:
                     service |= abbreviation_words
         payer_words = set(_content_words(" ".join(payers).lower()))
         words = []
         for word in _content_words(expanded):
-            if word in service or word in payer_words or word in _non_indication() or word.isdigit():
+            if word in service or word in payer_words or word in non_indication() or word.isdigit():
                 continue
             if _CODE.fullmatch(word) or _POLICY_NUMBER.fullmatch(word):
                 continue
             if word not in words:
                 words.append(word)
         return tuple(words)
-
-
-@functools.cache
-def _abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
-    """One-word synonyms with the stems of the abbreviation and of what it stands for."""
-    return tuple(
-        (abbreviation, frozenset(_content_words(abbreviation)), frozenset(_content_words(expansion)))
-        for abbreviation, expansion in _synonyms().items() if " " not in abbreviation
-    )
 
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
@@ -387,40 +323,6 @@ def _any_word(keys) -> re.Pattern[str] | None:
     if not keys:
         return None
     return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b")
-
-
-def _expand(lowered: str) -> str:
-    text = lowered.replace("\u2019", "'")
-    for phrase, pattern, means in _synonym_patterns():
-        if phrase in text:
-            text = pattern.sub(means, text)
-    return re.sub(r"\s+", " ", text).strip()
-
-
-@functools.cache
-def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
-    """Longest phrase first (a stable sort: equal lengths keep the table's order), each compiled once."""
-    return tuple(
-        (phrase, re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"), f" {means} ")
-        for phrase, means in sorted(_synonyms().items(), key=lambda kv: len(kv[0]), reverse=True)
-    )
-
-
-def _title_phrases(title: str) -> list[str]:
-    """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count."""
-    inner = re.findall(r"\(([^)]+)\)", title)
-    outer = re.sub(r"\([^)]*\)", " ", title)
-    return [p for p in [outer, *inner, title] if p.strip()]
-
-
-def _content_words(text: str) -> list[str]:
-    non_indication = _non_indication()
-    return lexicon.stem_words([w for w in _WORD.findall(text) if w not in non_indication])
-
-
-def content_words(text: str) -> list[str]:
-    """Normalised content words of a passage, as the question's words are normalised."""
-    return _content_words(_expand(text.lower()))
 
 
 def _age(text: str) -> int | None:

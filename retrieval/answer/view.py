@@ -8,7 +8,8 @@ from dataclasses import dataclass, field, replace
 from .. import lexicon
 from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
 from ..search import CODE_PATTERN, LoadedIndex, PolicyRecord
-from .question import Understanding, content_words
+from .understanding import Understanding
+from .words import content_words
 
 
 @dataclass

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from ...models import Intent, SectionKind
 from ...search import LoadedIndex
-from ..question import Understanding
+from ..understanding import Understanding
 from ..view import Finding, PolicyView
 from .codes import codes
 from .coverage import coverage_refined

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ...search import LoadedIndex
-from ..question import Understanding
+from ..understanding import Understanding
 from ..view import Finding, PolicyView, match
 from .passages import best_sentence
 

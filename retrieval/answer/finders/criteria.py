@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
-from ..question import Understanding
+from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, rank
 from .coverage import coverage
 

@@ -6,8 +6,9 @@ import re
 
 from ... import lexicon
 from ...search import LoadedIndex
-from ..question import Understanding, content_words
+from ..understanding import Understanding
 from ..view import Finding, PolicyView
+from ..words import content_words
 
 
 def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ...models import NOT_PASSAGE_SECTIONS, NOT_SUPPORT_SECTIONS, SectionKind, Verdict
 from ...search import LoadedIndex
-from ..question import Understanding, content_words
+from ..understanding import Understanding
 from ..view import Finding, PolicyView, match, rank
+from ..words import content_words
 
 
 def best_sentence(index: LoadedIndex, view: PolicyView, u: Understanding, kinds: tuple[SectionKind, ...], *,

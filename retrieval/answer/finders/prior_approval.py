@@ -5,7 +5,7 @@ from __future__ import annotations
 from ... import lexicon
 from ...models import NOT_PRIOR_APPROVAL_SECTIONS
 from ...search import LoadedIndex
-from ..question import Understanding
+from ..understanding import Understanding
 from ..view import Finding, PolicyView, match, paragraph, rank
 
 # Words of the question itself, not of what needs approval ("does the trial need prior approval?").

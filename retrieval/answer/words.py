@@ -1,0 +1,67 @@
+"""Question and policy words normalised alike: lay phrases read as policy words (lexicon/synonyms.toml), words that
+carry no indication dropped, the rest stemmed."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from .. import lexicon
+
+WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
+
+
+def synonyms() -> dict[str, str]:
+    return _synonym_table()
+
+
+@functools.cache
+def _synonym_table() -> dict[str, str]:
+    return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")}
+
+
+def non_indication() -> frozenset[str]:
+    return lexicon.words("questions", "non_indication")
+
+
+@functools.cache
+def abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
+    """One-word synonyms with the stems of the abbreviation and of what it stands for."""
+    return tuple(
+        (abbreviation, frozenset(_content_words(abbreviation)), frozenset(_content_words(expansion)))
+        for abbreviation, expansion in synonyms().items() if " " not in abbreviation
+    )
+
+
+def expand(lowered: str) -> str:
+    text = lowered.replace("\u2019", "'")
+    for phrase, pattern, means in _synonym_patterns():
+        if phrase in text:
+            text = pattern.sub(means, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@functools.cache
+def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+    """Longest phrase first (a stable sort: equal lengths keep the table's order), each compiled once."""
+    return tuple(
+        (phrase, re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"), f" {means} ")
+        for phrase, means in sorted(synonyms().items(), key=lambda kv: len(kv[0]), reverse=True)
+    )
+
+
+def title_phrases(title: str) -> list[str]:
+    """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count."""
+    inner = re.findall(r"\(([^)]+)\)", title)
+    outer = re.sub(r"\([^)]*\)", " ", title)
+    return [p for p in [outer, *inner, title] if p.strip()]
+
+
+def _content_words(text: str) -> list[str]:
+    dropped = non_indication()
+    return lexicon.stem_words([w for w in WORD.findall(text) if w not in dropped])
+
+
+def content_words(text: str) -> list[str]:
+    """Normalised content words of a passage, as the question's words are normalised."""
+    return _content_words(expand(text.lower()))

@@ -1,0 +1,114 @@
+"""Headings: which lines of a policy head a section (Markdown, numbered, colon, ALL CAPS, Title Case) and of what kind."""
+
+from __future__ import annotations
+
+import re
+
+from . import lexicon
+from .models import STATEMENT_SECTIONS
+
+# Heading words -> section kind: lexicon/sections.toml, checked in order; the first keyword found in the heading wins.
+_KIND_KEYWORDS: tuple[tuple[str, str], ...] = tuple((row["keyword"], row["kind"]) for row in lexicon.rows("sections", "section"))
+_SUBHEADING_PARENTS = {"policy", "criteria", "exclusions", "guidelines", "references", "regulatory", "rationale", "description", "history"}
+BLANK_CHARS = " \t\u00a0\f\v"
+BULLET = re.compile(
+    r"^[ \t\u00a0]*(?:[\u2022\u25cf\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u2219\u00b7\-\*\u2013]"
+    r"|o(?=[ \t])|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=[ \t])|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=[ \t]))"
+    r"[ \t\u00a0]+(?=\S)"
+)
+CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
+_MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
+# "3. Policy", "II Coverage", "4.1 Criteria"; never a five-digit code row ("90880  Hypnotherapy")
+_NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d{1,3}(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
+_COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
+_SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "vs", "via"}
+_LEAD_IN_WORDS = lexicon.pattern("documents", "lead_in_words")
+INLINE_LABELS = {label.replace("|", " ") for label in lexicon.words("sections", "inline_labels")}
+
+
+def section_kind(name: str) -> str:
+    lowered = name.lower()
+    for keyword, kind in _KIND_KEYWORDS:
+        if keyword in lowered:
+            return kind
+    return "other"
+
+
+def _title_case(name: str) -> bool:
+    words = [w.strip("()[],'\"") for w in name.split()]
+    significant = [w for w in words if w and w[0].isalpha() and w.lower() not in _SMALL_WORDS]
+    if not significant or not name.strip()[0].isupper():
+        return False
+    capitalised = sum(1 for w in significant if w[0].isupper())
+    return capitalised / len(significant) >= 0.75
+
+
+def _all_caps(name: str) -> bool:
+    letters = [c for c in name if c.isalpha()]
+    return len(letters) >= 3 and all(c.isupper() for c in letters) and not name.rstrip().endswith(".")
+
+
+def is_numbered_heading(line: str) -> bool:
+    match = _NUMBERED_HEADING.match(line)
+    if not match or CODE_ROW.match(line):
+        return False
+    name = match.group("name").strip()
+    if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:
+        return False
+    return _title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
+
+
+def is_list_line(line: str) -> bool:
+    return bool(BULLET.match(line)) and not is_numbered_heading(line)
+
+
+def heading_name(
+    line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
+    text: str, block: list[tuple[int, int]], *, continuation: bool = False, after_lead_in: bool = False,
+) -> tuple[str, bool] | None:
+    """(name, is_subheading) when the line is a heading, else None."""
+    stripped = line.strip(BLANK_CHARS)
+    if not stripped or len(stripped) > 90:
+        return None
+    md = _MD_HEADING.match(line)
+    if md:
+        return md.group("name").strip("*_ "), False
+    if BULLET.match(line) and not _NUMBERED_HEADING.match(line):
+        return None
+    if continuation:
+        return None  # the wrapped tail of a sentence ("following criteria are met:") never heads a section
+    colon = _COLON_HEADING.match(line)
+    if colon and len(colon.group("name").split()) <= 8:
+        name = colon.group("name").strip()
+        if _LEAD_IN_WORDS.search(name):
+            return None  # "Indications include:", "Coverage depends on these findings:" introduce a list
+        known = section_kind(name) != "other"
+        # A short line ending in a colon right before a list is that list's lead-in, unless it names a section.
+        if known or not (next_block_is_list or not alone):
+            return name, False
+        return None
+    if not first:
+        # Hard-wrapped PDF text puts the first body line right under the heading; only first lines can head.
+        return None
+    if _NUMBERED_HEADING.match(line):
+        if after_lead_in:
+            return None  # "1. Documentation of BMI over 40" right under "...criteria are met:" is a list item
+        return (_NUMBERED_HEADING.match(line).group("name").strip(), False) if is_numbered_heading(line) else None
+    if _all_caps(stripped) and len(stripped.split()) <= 10 and not CODE_ROW.match(line):
+        if table_block and section_kind(stripped.rstrip(":")) == "other":
+            return None  # "CODE  DESCRIPTION" above a code table
+        name = stripped.rstrip(":").strip()
+        return name, False
+    next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
+    if not alone and len(stripped.split()) <= 6 and section_kind(stripped.rstrip(":")) != "other" \
+            and (_title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not CODE_ROW.match(line):
+        return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list
+    short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
+                   or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_SECTIONS)
+    if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
+            and not CODE_ROW.match(line) and not BULLET.match(next_line):
+        name = stripped.rstrip(":").strip()
+        if section_kind(name) == "other" and kind in _SUBHEADING_PARENTS:
+            return name, True
+        return name, False
+    return None
