@@ -13,8 +13,10 @@ from retrieval.settings import Settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals", description="run the gold set against our engine and the naive baseline "
                                      "(`python -m evals bench --help` for the benchmark)")
-    parser.add_argument("--gold", type=Path, default=None, help="gold JSONL (default evals/gold.jsonl)")
-    parser.add_argument("--corpus", type=Path, default=None, help="corpus for the eval index (default evals/corpus)")
+    parser.add_argument("--suite", action="append", choices=["gold", "wild-dev", "wild-test"],
+                        help="question set to run (repeatable; default: all three)")
+    parser.add_argument("--gold", type=Path, default=None, help="a gold JSONL of your own (with --corpus; instead of the suites)")
+    parser.add_argument("--corpus", type=Path, default=None, help="the corpus for --gold")
     parser.add_argument("--out", type=Path, default=None, help="report folder (default evals/reports)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--gate", action="store_true", help="exit 1 when a figure is below its floor")
@@ -31,13 +33,17 @@ def main(argv: list[str] | None = None) -> int:
     if argv[:1] == ["eval"]:  # `python -m evals eval ...` reads as well as `python -m evals ...`
         argv = argv[1:]
     args = _parser().parse_args(argv)
+    if (args.gold is None) != (args.corpus is None):
+        print("python -m evals: --gold and --corpus go together", file=sys.stderr)
+        return 2
     try:
-        from .runner import run_eval
+        from .runner import SUITES, run_eval, run_suites
 
-        return run_eval(
-            Settings.from_env(), gold=args.gold, corpus=args.corpus, out=args.out, baseline=not args.no_baseline,
-            gate=args.gate, index=args.index,
-        )
+        if args.gold is not None:
+            return run_eval(Settings.from_env(), gold=args.gold, corpus=args.corpus, out=args.out,
+                            baseline=not args.no_baseline, gate=args.gate, index=args.index, home_payer=None)
+        return run_suites(Settings.from_env(), args.suite or list(SUITES), out=args.out, baseline=not args.no_baseline,
+                          gate=args.gate, index=args.index)
     except (IndexMissingError, IndexCorruptError, IndexBusyError) as exc:
         print(f"python -m evals: {exc}", file=sys.stderr)
         return 3

@@ -171,6 +171,28 @@ def test_injection_wrong_verdicts_counts_answers_that_took_the_attackers_word():
     assert metrics.injection_wrong_verdicts(pairs) == Figure("injection_wrong_verdicts", 1.0, 1, 3, ("i1",))
 
 
+def test_wrong_positive_verdicts_count_every_covered_the_policy_does_not_say():
+    pairs = [
+        (item("w1", verdict="investigational"), answer(verdict="covered")),
+        (item("w2", verdict="covered_with_criteria"), answer(verdict="covered")),  # over-promises the criteria
+        (item("w3", route="not_in_corpus"), answer(verdict="covered_with_criteria")),  # unanswerable, yet "covered"
+        (item("w4", policy_id="p"), answer(verdict="covered")),  # no verdict expected (codes, comparison)
+        (item("ok1", verdict="covered"), answer(verdict="covered")),
+        (item("ok2", verdict="covered"), answer(verdict="investigational")),  # wrong, but not a wrong "covered"
+        (item("ok3", verdict="investigational"), answer(verdict=None)),
+    ]
+    assert metrics.wrong_positive_verdicts(pairs) == Figure("wrong_positive_verdicts", 4.0, 4, 7, ("w1", "w2", "w3", "w4"))
+
+
+def test_unanswerable_abstained_is_over_not_in_corpus_items_only():
+    pairs = [
+        (item("u1", route="not_in_corpus"), answer(route="not_in_corpus")),
+        (item("u2", route="not_in_corpus"), answer(cite("p"))),
+        (item("m1", route="member_specific"), answer(route="member_specific")),
+    ]
+    assert metrics.unanswerable_abstained(pairs) == Figure("unanswerable_abstained", 0.5, 1, 2, ("u2",))
+
+
 # ---------------------------------------------------------------- latency and the whole set
 
 
@@ -189,8 +211,8 @@ def test_compute_returns_every_figure_of_the_report():
     figures = metrics.compute(pairs, SourceTexts(loader=lambda path: "abc"), wall_ms=[12.0, 31.0])
     assert list(figures.values) == [
         "verdict_accuracy", "top1_document", "quote_recall_at_1", "quote_recall_at_3", "quote_exactness",
-        "median_quote_chars", "abstention_precision", "abstention_recall", "wrongly_abstained", "route_accuracy",
-        "injection_wrong_verdicts", "latency_p50_ms", "latency_p95_ms", "wall_p50_ms", "wall_p95_ms",
+        "median_quote_chars", "abstention_precision", "abstention_recall", "wrongly_abstained", "unanswerable_abstained",
+        "route_accuracy", "wrong_positive_verdicts", "injection_wrong_verdicts", "latency_p50_ms", "latency_p95_ms", "wall_p50_ms", "wall_p95_ms",
     ]
     assert figures.value("verdict_accuracy") == 1.0
     # "doc.txt" is no file here: a quote that cannot be re-read from its source is not exact
