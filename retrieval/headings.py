@@ -34,7 +34,7 @@ def section_kind(name: str) -> str:
     return "other"
 
 
-def _title_case(name: str) -> bool:
+def title_case(name: str) -> bool:
     words = [w.strip("()[],'\"") for w in name.split()]
     significant = [w for w in words if w and w[0].isalpha() and w.lower() not in _SMALL_WORDS]
     if not significant or not name.strip()[0].isupper():
@@ -55,7 +55,7 @@ def is_numbered_heading(line: str) -> bool:
     name = match.group("name").strip()
     if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:
         return False
-    return _title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
+    return title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
 
 
 def is_list_line(line: str) -> bool:
@@ -101,11 +101,11 @@ def heading_name(
         return name, False
     next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
     if not alone and len(stripped.split()) <= 6 and section_kind(stripped.rstrip(":")) != "other" \
-            and (_title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not CODE_ROW.match(line):
+            and (title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not CODE_ROW.match(line):
         return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list
     short_title = (not alone and len(stripped.split()) <= 6 and next_line[:1].isupper() and section_kind(stripped) != "other"
                    or not alone and len(stripped.split()) <= 5 and next_line[:1].isupper() and kind in STATEMENT_SECTIONS)
-    if (alone or short_title) and _title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
+    if (alone or short_title) and title_case(stripped) and len(stripped.split()) <= 12 and stripped[-1] not in ".;,!?:" \
             and not CODE_ROW.match(line) and not BULLET.match(next_line):
         name = stripped.rstrip(":").strip()
         if section_kind(name) == "other" and kind in _SUBHEADING_PARENTS:

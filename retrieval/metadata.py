@@ -1,7 +1,9 @@
-"""Policy metadata read from the document's own header, with an optional `<file>.meta.json` sidecar on top."""
+"""Policy metadata read from the document's own text (header fields wherever the payer puts them, the payer's name
+from the alias table, the title from its title block), with an optional `<file>.meta.json` sidecar on top."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -10,38 +12,97 @@ from . import lexicon
 from .errors import DocumentError
 from .models import HeaderField, PolicyMeta
 
-# Header labels as payers write them -> our field names (lexicon/sections.toml). Matching is on the lower-cased label.
-_LABELS: dict[str, str] = {row["label"]: row["field"] for row in lexicon.rows("sections", "header_label")}
-_HEADER_LINE = re.compile(
-    r"^[ \t]*(?:[-*][ \t]+)?(?:\*\*|__)?(?P<label>[A-Za-z][A-Za-z .#/]{1,40}?)[ \t]*:(?:\*\*|__)?[ \t]*"
-    r"(?P<value>\S[^\r\n]*?)[ \t\u00a0]*$",
-    re.MULTILINE,
-)
-_PAYER_WORDS = lexicon.pattern("documents", "payer_words")
-_NOT_PAYER = lexicon.pattern("documents", "not_payer")
-_ALIASES = lexicon.pattern("documents", "also_called")
 HEADER_SCAN_CHARS = 2500  # headers sit at the top; never read a "Label: value" from the body as metadata
+PAYER_SCAN_CHARS = 800  # a payer named in the opening lines (title block, running header) is the document's own
+FIELD_KINDS = {"policy_id": "id", "title": "text", "payer": "text", "line_of_business": "text",
+               "effective": "date", "reviewed": "date", "revised": "date", "ignore": "any"}
+_DATE = re.compile(
+    r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[ \t]+(?:\d{1,2},?[ \t]+)?\d{4}"
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4})",
+    re.I,
+)
+# An id is one token holding a digit: "02.01.18", "2025T0522M", "MCP-337", "CG-ANC-03", "L33822"
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/]*")
+_SEPARATORS = {
+    "colon": r"[ \t]*:(?:\*\*|__)?[ \t]*",
+    "dash": r"[ \t]*(?::|[-\u2013\u2014])(?:\*\*|__)?[ \t]*",
+    "any": r"(?:[ \t]*:(?:\*\*|__)?[ \t]*|[ \t]*(?:[-\u2013\u2014]|\.{2,})[ \t.]*|[ \t]+)",
+}
 
 
-# "Original Effective Date" outranks a plain "Effective Date" (which some payers use for the current version).
-_PRIORITY = {row["label"]: row["priority"] for row in lexicon.rows("sections", "header_label") if "priority" in row.fields}
+@functools.cache
+def _labels() -> tuple[dict[str, str], dict[str, int], re.Pattern[str]]:
+    rows = lexicon.rows("sections", "header_label")
+    fields = {row["label"]: row["field"] for row in rows}
+    priority = {row["label"]: row.get("priority", 0) for row in rows}
+    # longest first, so "policy number" wins over "policy" and "next review date" over "review date"
+    alternatives = []
+    for row in sorted(rows, key=lambda r: -len(r["label"])):
+        label = re.escape(row["label"]).replace(r"\ ", r"[ \t]+")
+        alternatives.append(rf"(?P<l{len(alternatives)}>{label}){_SEPARATORS[row.get('separator', 'colon')]}")
+    pattern = re.compile(r"(?<![A-Za-z0-9])(?:\*\*|__)?(?:" + "|".join(alternatives) + ")", re.I)
+    return fields, priority, pattern
 
 
 def header_fields(text: str) -> tuple[HeaderField, ...]:
-    """The `Label: value` lines at the top of a policy that name its id, title, payer and dates."""
+    """The labelled values near the top of a policy that name its id, title, payer and dates. A label may share a
+    line with others, stand without a colon ("Policy Number 075") or use dotted leaders; the value is read by kind
+    (an id token, a date, or the rest of the line), so "MP-739 Latest Review Date: May 2024" yields two fields."""
+    fields, priority, pattern = _labels()
+    head = text[:HEADER_SCAN_CHARS]
     found: dict[str, HeaderField] = {}
-    for match in _HEADER_LINE.finditer(text[:HEADER_SCAN_CHARS]):
-        label = match.group("label").strip()
-        name = _LABELS.get(label.lower())
-        if name is None:
+    position = 0
+    while True:
+        match = pattern.search(head, position)
+        if match is None:
+            break
+        label_key = next(g for g, v in match.groupdict().items() if v is not None)
+        label_text = match.group(label_key)
+        key = " ".join(label_text.lower().split())
+        name = fields.get(key)
+        value_span = _value(head, match.end(), FIELD_KINDS.get(name, "any"))
+        position = max(match.end(), value_span[1] if value_span else match.end())
+        if name is None or name == "ignore" or value_span is None:
             continue
-        if name in found and _PRIORITY.get(label.lower(), 0) <= _PRIORITY.get(found[name].label.lower(), 0):
+        start, end = value_span
+        value = head[start:end].strip().strip("*_").strip()
+        if not value:
             continue
-        value = match.group("value").strip().strip("*_").strip()
-        if name == "policy_id" and not re.search(r"\d", value):
-            continue  # "Policy: Prolotherapy" is a title, not a number
-        found[name] = HeaderField(name, label, value, match.start(), match.end())
+        if name in found and priority.get(key, 0) <= priority.get(found[name].label.lower(), 0):
+            continue
+        label_start = match.start(label_key)
+        found[name] = HeaderField(name, " ".join(label_text.split()), value, label_start, end)
     return tuple(sorted(found.values(), key=lambda f: f.start))
+
+
+def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
+    """Where the value after a label lies: on the rest of the line, or (for text) on the next non-empty line."""
+    line_end = text.find("\n", at)
+    line_end = len(text) if line_end < 0 else line_end
+    rest = text[at:line_end]
+    if kind == "date":
+        m = _DATE.match(rest.lstrip())
+        if not m:
+            return None
+        start = at + len(rest) - len(rest.lstrip())
+        return start, start + m.end()
+    if kind == "id":
+        m = _ID.match(rest.lstrip())
+        if not m or not re.search(r"\d", m.group(0)):
+            return None  # "Policy: Prolotherapy" is a title, not a number
+        start = at + len(rest) - len(rest.lstrip())
+        return start, start + len(m.group(0).rstrip(".-_/"))
+    if kind == "text":
+        value = re.split(r"[ \t]{2,}|\t", rest.strip())[0] if rest.strip() else ""
+        if value:
+            start = at + rest.index(value)
+            return start, start + len(value)
+        following = re.match(r"[ \t]*\n[ \t\u00a0]*\n?[ \t]*([^\n]{2,120})", text[line_end:])
+        if following and ":" not in following.group(1):
+            start = line_end + following.start(1)
+            return start, start + len(following.group(1).rstrip())
+        return None
+    return at, line_end
 
 
 def read_meta(
@@ -49,9 +110,17 @@ def read_meta(
 ) -> tuple[PolicyMeta, tuple[HeaderField, ...]]:
     fields = header_fields(text)
     values: dict[str, object] = {f.name: f.value for f in fields}
-    values.setdefault("payer", _payer_from_text(text) or _payer_from_filename(path))
+    if isinstance(values.get("payer"), str):
+        values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
+    else:
+        values["payer"] = payer_in_text(text, title_hint) or _payer_from_text(text) or _payer_from_filename(path)
     if "title" not in values:
-        values["title"] = _title_from_markdown(text) or title_hint or _title_from_filename(path, values.get("policy_id"))
+        values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_from_text(text)
+                           or _title_from_filename(path, values.get("policy_id")))
+    if "policy_id" not in values:
+        policy_id = _id_from_filename(text, path)
+        if policy_id:
+            values["policy_id"] = policy_id
     aliases = _aliases(text)
     if aliases:
         values["aliases"] = aliases
@@ -87,8 +156,42 @@ def _sidecar(path: Path) -> dict[str, object]:
     return {k: v for k, v in data.items() if v is not None}
 
 
+# ---------------------------------------------------------------- payer
+
+
+@functools.cache
+def _payer_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
+    canonical = {}
+    for row in lexicon.rows("payers", "payer"):
+        for alias in row["aliases"]:
+            canonical.setdefault(alias, row["payer"])
+        canonical.setdefault(row["payer"].lower(), row["payer"])
+    aliases = sorted(canonical, key=len, reverse=True)
+    pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in aliases) + r")(?![A-Za-z0-9])", re.I)
+    return pattern, canonical
+
+
+def canonical_payer(name: str) -> str | None:
+    """The table's name for a payer written any of its ways ("UHC" -> "UnitedHealthcare"); None when unknown."""
+    pattern, canonical = _payer_pattern()
+    match = pattern.fullmatch(name.strip())
+    return canonical[" ".join(match.group(0).lower().split())] if match else None
+
+
+def payer_in_text(text: str, title_hint: str | None = None) -> str | None:
+    """The payer a document names first in its opening lines (or in its HTML/PDF title), by the alias table."""
+    pattern, canonical = _payer_pattern()
+    for source in (text[:PAYER_SCAN_CHARS], title_hint or ""):
+        match = pattern.search(source)
+        if match:
+            return canonical[" ".join(match.group(0).lower().split())]
+    return None
+
+
 def _payer_from_text(text: str) -> str | None:
     """A payer name standing alone on one of the first lines ("Prairie Health Plan"), above the header fields."""
+    payer_words = lexicon.pattern("documents", "payer_words")
+    not_payer = lexicon.pattern("documents", "not_payer")
     seen = 0
     for line in text[:600].splitlines():
         line = line.strip().strip("#*_> ").strip()
@@ -97,7 +200,7 @@ def _payer_from_text(text: str) -> str | None:
         seen += 1
         if ":" in line or seen > 4:
             return None
-        if len(line.split()) <= 6 and _PAYER_WORDS.search(line) and not _NOT_PAYER.search(line):
+        if len(line.split()) <= 6 and payer_words.search(line) and not not_payer.search(line):
             return line
     return None
 
@@ -106,9 +209,50 @@ def _payer_from_filename(path: Path) -> str:
     return path.stem.split("-")[0].split("_")[0].capitalize() or "Unknown payer"
 
 
+# ---------------------------------------------------------------- title and id
+
+
 def _title_from_markdown(text: str) -> str | None:
     match = re.search(r"^#\s+(.+?)\s*$", text[:HEADER_SCAN_CHARS], re.MULTILINE)
     return match.group(1).strip() if match else None
+
+
+def _generic(part: str) -> bool:
+    """A title-block part that names the payer or the kind of document, not the service."""
+    pattern, _ = _payer_pattern()
+    return bool(pattern.search(part)) or bool(lexicon.pattern("documents", "document_kind").search(part))
+
+
+def _title_from_hint(hint: str | None) -> str | None:
+    """ "Prolotherapy - Medical Clinical Policy Bulletins | Aetna" -> "Prolotherapy"; "LCD - Glucose Monitors (L33822)"
+    -> "Glucose Monitors"; "1.01.20 Continuous Glucose Monitoring Devices | Medical Policy | Premera" -> the middle."""
+    if not hint:
+        return None
+    for part in re.split(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*", hint):
+        part = re.sub(r"\s*\((?:[A-Z]{0,4}\d[\w.\-]*)\)\s*$", "", part)  # "(L33822)"
+        part = re.sub(r"^(?:[A-Z]{0,5}-?\d[\w.\-]*)\s+", "", part).strip()  # "1.01.20 Continuous ..."
+        if len(part) >= 3 and not _generic(part):
+            return part
+    return None
+
+
+def _title_from_text(text: str) -> str | None:
+    """The first short Title Case line of the opening lines that is not the payer, the kind of document or a label."""
+    from .headings import title_case
+
+    for n, line in enumerate(text[:1200].splitlines()):
+        line = line.strip().strip("#*_> ").strip()
+        if n > 25:
+            break
+        if not line or ":" in line or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line):
+            continue
+        words = line.split()
+        if len(words) > 16 or re.fullmatch(r"[\d.\-\s|/]+", line) or "|" in line or "...." in line:
+            continue
+        if _generic(line) or not (title_case(line) or line.isupper()):
+            continue
+        return line.title() if line.isupper() else line
+    return None
 
 
 def _title_from_filename(path: Path, policy_id: object) -> str:
@@ -122,8 +266,18 @@ def _title_from_filename(path: Path, policy_id: object) -> str:
     return " ".join(words).capitalize() or path.stem
 
 
+def _id_from_filename(text: str, path: Path) -> str | None:
+    """A token of the file name holding a digit that the document itself writes ("L33822"), as the document writes it."""
+    for token in re.split(r"[-_\s]+", path.stem):
+        if len(token) >= 3 and re.search(r"\d", token):
+            match = re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", text[:HEADER_SCAN_CHARS], re.I)
+            if match:
+                return match.group(0)
+    return None
+
+
 def _aliases(text: str) -> tuple[str, ...]:
-    match = _ALIASES.search(text)
+    match = lexicon.pattern("documents", "also_called").search(text)
     if not match:
         return ()
     parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+", match.group("list"))

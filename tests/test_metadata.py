@@ -158,3 +158,58 @@ def test_fixture_corpus_metadata(name: str, expected: PolicyMeta) -> None:
 def test_seed_sidecar_is_the_one_in_the_corpus() -> None:
     assert sidecar_path(SEED) == SEED_SIDECAR
     assert json.loads(SEED_SIDECAR.read_text(encoding="utf-8")) == {"payer": "Wellmark", "title": "Prolotherapy"}
+
+
+# ---------------------------------------------------------------- payers' own header shapes
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # PDF text where fields run together on one line
+        ("Policy Number: 2025T0498N Effective Date: July 1, 2025\n", [("policy_id", "2025T0498N"), ("effective", "July 1, 2025")]),
+        ("Policy #: 235 Latest Review Date: June 2024\n", [("policy_id", "235"), ("reviewed", "June 2024")]),
+        ("MP-739 Latest Review Date: May 2024\n", [("reviewed", "May 2024")]),
+        # no colon, dotted leaders, a dash
+        ("Policy Number 075\n", [("policy_id", "075")]),
+        ("Effective Date ................ 10/15/2024\nCoverage Policy Number .......... 0024\n",
+         [("effective", "10/15/2024"), ("policy_id", "0024")]),
+        ("MEDICAL POLICY \u2013 2.01.526\n", [("policy_id", "2.01.526")]),
+        # another policy's number and the next review date are not this policy's
+        ("BCBSA Ref. Policy: 2.01.50\nNext Review Date: 10/15/2025\nLast Review Date: 02/15/2024\n", [("reviewed", "02/15/2024")]),
+        # the value on the next line
+        ("Name of Policy:\nSpinal Cord Stimulation\n\nPolicy #: 046\n", [("title", "Spinal Cord Stimulation"), ("policy_id", "046")]),
+    ],
+)
+def test_header_fields_in_payers_own_shapes(text: str, expected: list[tuple[str, str]]) -> None:
+    fields = header_fields(text)
+    assert [(f.name, f.value) for f in fields] == expected
+    for field in fields:
+        assert field.value in text[field.start:field.end]
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "name", "expected"),
+    [
+        ("We use cookies.\n\nProlotherapy\n\nNumber: 0207\n", "Prolotherapy - Medical Clinical Policy Bulletins | Aetna",
+         "aetna-0207-prolotherapy.html", ("Aetna", "0207", "Prolotherapy")),
+        ("UnitedHealthcare\u00ae Commercial Medical Policy\nPolicy Number: 2025T0522M\n", None,
+         "uhc-x.pdf", ("UnitedHealthcare", "2025T0522M", "Uhc x")),
+        ("Local Coverage Determination (LCD)\nGlucose Monitors\nL33822\nMedicare Coverage Database\n",
+         "LCD - Glucose Monitors (L33822)", "medicare-l33822-glucose-monitors.pdf", ("Medicare", "L33822", "Glucose Monitors")),
+        ("MOLINA HEALTHCARE\nMolina Clinical Policy\n\nPlatelet Rich Plasma (PRP) Therapy\nPolicy No: MCP-402\n", None,
+         "molina-mcp-402-prp.txt", ("Molina Healthcare", "MCP-402", "Platelet Rich Plasma (PRP) Therapy")),
+    ],
+)
+def test_payer_title_and_number_from_free_text(tmp_path: Path, text: str, hint, name: str, expected) -> None:
+    path = _policy(tmp_path, text, name=name)
+    meta, _fields = read_meta(text, path, title_hint=hint)
+    assert (meta.payer, meta.policy_id, meta.title) == expected
+
+
+def test_a_payer_named_any_of_its_ways_gets_its_official_name() -> None:
+    from retrieval.metadata import canonical_payer, payer_in_text
+
+    assert canonical_payer("UHC") == canonical_payer("united healthcare") == "UnitedHealthcare"
+    assert canonical_payer("Prairie Health Plan") is None  # not in the table: kept as the document writes it
+    assert payer_in_text("Blue Cross and Blue Shield of Alabama\nMedical Policy\n") == "Blue Cross and Blue Shield of Alabama"

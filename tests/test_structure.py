@@ -109,10 +109,10 @@ def test_seed_header_fields_from_the_loaded_document() -> None:
     (file,) = discover([SEED.parent])
     doc = load_document(file)
     assert doc.header == (
-        HeaderField("policy_id", "Medical Policy", "02.01.18", 0, 25),
-        HeaderField("effective", "Original Effective Date", "November 1996", 27, 66),
-        HeaderField("reviewed", "Reviewed", "October 2020", 68, 91),
-        HeaderField("revised", "Revised", "October 2019", 93, 115),
+        HeaderField("policy_id", "Medical Policy", "02.01.18", 0, 24),
+        HeaderField("effective", "Original Effective Date", "November 1996", 27, 65),
+        HeaderField("reviewed", "Reviewed", "October 2020", 68, 90),
+        HeaderField("revised", "Revised", "October 2019", 93, 114),
     )
     for field in doc.header:
         assert doc.text[field.start:field.end].rstrip("\u00a0 ") == f"{field.label}: {field.value}"
