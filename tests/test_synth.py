@@ -10,7 +10,7 @@ import pytest
 
 from evals import metrics, synth
 from retrieval.answer import AnswerEngine
-from retrieval.answer.question import known_payer_aliases
+from retrieval.answer.payers import known_payer_aliases
 from retrieval.corpus import discover, load_document
 from retrieval.ingest import ingest
 from retrieval.models import STATEMENT_SECTIONS

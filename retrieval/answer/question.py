@@ -5,7 +5,6 @@ The only code that reads the raw question text: every later stage works from the
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 from dataclasses import replace
@@ -14,6 +13,7 @@ from rapidfuzz import fuzz, process
 
 from .. import lexicon
 from ..models import Intent
+from .payers import PayerNames
 from .understanding import Understanding
 from .words import (
     WORD,
@@ -33,12 +33,6 @@ def _cue(group: str) -> re.Pattern[str]:
     return lexicon.pattern("questions", group)
 
 
-@functools.cache
-def known_payer_aliases() -> tuple[str, ...]:
-    """Every alias of every payer people name, in the table's order (lexicon/payers.toml)."""
-    return tuple(alias for row in lexicon.rows("payers", "payer") for alias in row["aliases"])
-
-
 class QuestionReader:
     """Built once per loaded index: knows the corpus's services, payers, policy ids and vocabulary."""
 
@@ -48,13 +42,10 @@ class QuestionReader:
         self._vocab = vocabulary
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
-        self._payers: dict[str, str] = {}  # lowered name or distinctive first word → payer as written
-        for p in policies.values():
-            name = p.meta.payer
-            self._payers[name.lower()] = name
-            first = name.split()[0].lower()
-            if len(first) >= 4:
-                self._payers.setdefault(first, name)
+        self._payer_names = PayerNames(p.meta.payer for p in policies.values())
+        self._keys_by_payer: dict[str, set[str]] = {}
+        for key, p in policies.items():
+            self._keys_by_payer.setdefault(p.meta.payer, set()).add(key)
         self._service_words: dict[str, list[set[str]]] = {}
         document_frequency: dict[str, int] = {}
         for key, p in policies.items():
@@ -105,9 +96,7 @@ class QuestionReader:
         for key, words in self._profiles.items():
             for word in words:
                 self._by_profile_word.setdefault(word, set()).add(key)
-        self._payer_pattern = _any_word(self._payers)
-        self._known_payer_patterns = [(payer, re.compile(rf"\b{re.escape(payer)}\b")) for payer in known_payer_aliases()]
-        self._payer_stems = set(_content_words(" ".join(self._payers).lower()))
+        self._payer_stems = set(_content_words(self._payer_names.words))
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
@@ -129,6 +118,8 @@ class QuestionReader:
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
         scored = self._services(expanded)
+        if payers:
+            scored = self._named_payers_services(expanded, payers) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
         indication = self._indication(expanded, doc_keys, payers)
@@ -165,8 +156,12 @@ class QuestionReader:
         if not indication and intent in {"coverage", "criteria", "codes"}:
             indication = last_service.indication
             content = tuple(dict.fromkeys(last_service.content + current.content))
+        doc_keys = tuple(dict.fromkeys(last_service.doc_keys + (current.doc_keys if current.comparison else ())))
+        if current.comparison and current.payers:
+            # "how is that different from Wellmark?": the same service, in each payer's own policy
+            doc_keys = tuple(dict.fromkeys(k for k, _ in self._named_payers_services(last_service.expanded, payers))) or doc_keys
         return replace(
-            current, doc_keys=tuple(dict.fromkeys(last_service.doc_keys + (current.doc_keys if current.comparison else ()))),
+            current, doc_keys=doc_keys,
             service_score=last_service.service_score, payers=payers,
             policy_ids=current.policy_ids or last_service.policy_ids, intent=intent,
             date_field=current.date_field or (last_service.date_field if intent == "dates" else None),
@@ -216,22 +211,10 @@ class QuestionReader:
         return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
 
     def _find_payers(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
-        found = []
-        if self._payer_pattern is not None:
-            named = {m.group(0) for m in self._payer_pattern.finditer(expanded)}
-            # in the corpus's order, as before: the first payer named is not necessarily the first in the question
-            for key, name in self._payers.items():
-                if key in named and name not in found:
-                    found.append(name)
-        unknown = None
-        if not found:
-            for payer, pattern in self._known_payer_patterns:
-                if pattern.search(expanded):
-                    unknown = payer
-                    break
-        return tuple(found), unknown
+        return self._payer_names.find(expanded)
 
-    def _services(self, expanded: str) -> list[tuple[str, float]]:
+    def _services(self, expanded: str, among: set[str] | None = None) -> list[tuple[str, float]]:
+        """Policies whose service the question names, best first (`among`: only these policies may score)."""
         words = set(_content_words(expanded))
         # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
         split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
@@ -246,6 +229,8 @@ class QuestionReader:
                         piece = x[i:i + size]
                         if piece in self._long_service_words:
                             candidates |= self._by_service_word[piece]
+        if among is not None:
+            candidates &= among
         scores = []
         for key in sorted(candidates, key=self._order.__getitem__):
             phrase_sets = self._service_words[key]
@@ -263,9 +248,17 @@ class QuestionReader:
             scores = [kv for kv in scores if kv[1] >= scores[0][1] - 0.1]
         if scores or not self._profiles:
             return scores
-        return self._services_by_profile(words)
+        return self._services_by_profile(words, among)
 
-    def _services_by_profile(self, words: set[str]) -> list[tuple[str, float]]:
+    def _named_payers_services(self, expanded: str, payers: tuple[str, ...]) -> list[tuple[str, float]]:
+        """The named payers' own policies on the service, each payer's best first: "Does Aetna cover a sleeve
+        gastrectomy?" looks in Aetna's policies even when another payer's title matches the words better."""
+        out: list[tuple[str, float]] = []
+        for payer in payers:
+            out += self._services(expanded, among=self._keys_by_payer.get(payer, set()))
+        return out
+
+    def _services_by_profile(self, words: set[str], among: set[str] | None = None) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
         payer_stems = self._payer_stems
         generic = lexicon.words("questions", "generic_service")
@@ -280,6 +273,8 @@ class QuestionReader:
         n = len(self._profiles)
         scores = []
         candidates = set().union(*(self._by_profile_word.get(w, set()) for w in words))
+        if among is not None:
+            candidates &= among
         for key in sorted(candidates, key=self._order.__getitem__):
             profile = self._profiles[key]
             hit = [w for w in words if w in profile]
@@ -315,14 +310,6 @@ class QuestionReader:
 
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
-
-
-def _any_word(keys) -> re.Pattern[str] | None:
-    """One pattern for many whole words or phrases, longest first so "blue cross" wins over "blue"."""
-    keys = sorted(keys, key=len, reverse=True)
-    if not keys:
-        return None
-    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b")
 
 
 def _age(text: str) -> int | None:

@@ -1,0 +1,69 @@
+"""Which payers a question names: every way people say a loaded payer (lexicon/payers.toml), brand families, and
+payers the table knows that have no policy loaded."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from .. import lexicon
+from ..metadata import canonical_payer
+
+# First words too common to name a payer on their own ("Blue Cross ...", "Health Alliance ...").
+_GENERIC_FIRST_WORDS = {"blue", "health", "medical", "united", "national", "first", "community", "the"}
+
+
+class PayerNames:
+    def __init__(self, loaded: Iterable[str]):
+        self.loaded = list(dict.fromkeys(loaded))
+        self._named: dict[str, set[str]] = {}  # lower-cased alias -> the loaded payers it names
+        rows = {row["payer"]: row["aliases"] for row in lexicon.rows("payers", "payer")}
+        for name in self.loaded:
+            self._add(name.lower(), name)
+            official = canonical_payer(name)
+            if official is not None:
+                for alias in rows.get(official, ()):
+                    self._add(alias, name)
+                continue
+            first = name.split()[0].lower()
+            if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
+                self._named.setdefault(first, {name})
+        for row in lexicon.rows("payers", "family"):
+            members = {name for name in self.loaded if any(m in name.lower() for m in row["members_contain"])}
+            for alias in row["aliases"]:
+                if members and alias not in self._named:
+                    self._named[alias] = members
+        self._pattern = _any_word(self._named)
+        # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
+        self._unknown = [(alias, re.compile(rf"\b{re.escape(alias)}\b"))
+                         for group in ("payer", "family") for row in lexicon.rows("payers", group)
+                         for alias in row["aliases"] if alias not in self._named]
+        self.words = " ".join(self._named)
+
+    def _add(self, alias: str, name: str) -> None:
+        self._named.setdefault(alias, set()).add(name)
+
+    def find(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
+        """(loaded payers named, in load order; the first payer named that has no policy loaded, when none is)."""
+        named: set[str] = set()
+        if self._pattern is not None:
+            for match in self._pattern.finditer(expanded):
+                named |= self._named[match.group(0)]
+        found = tuple(name for name in self.loaded if name in named)
+        unknown = None
+        if not found:
+            unknown = next((alias for alias, pattern in self._unknown if pattern.search(expanded)), None)
+        return found, unknown
+
+
+def known_payer_aliases() -> tuple[str, ...]:
+    """Every alias of every payer and brand family in the table, in the table's order."""
+    return tuple(alias for group in ("payer", "family") for row in lexicon.rows("payers", group) for alias in row["aliases"])
+
+
+def _any_word(keys) -> re.Pattern[str] | None:
+    """One pattern for many whole words or phrases, longest first so "blue cross of alabama" wins over "blue cross"."""
+    keys = sorted(keys, key=len, reverse=True)
+    if not keys:
+        return None
+    return re.compile(r"\b(?:" + "|".join(re.escape(k) for k in keys) + r")\b")
