@@ -113,7 +113,7 @@ def read_meta(
     if isinstance(values.get("payer"), str):
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
-        values["payer"] = payer_in_text(text, title_hint) or _payer_from_text(text) or _payer_from_filename(path)
+        values["payer"] = _payer(text, title_hint) or _payer_from_filename(path)
     if "title" not in values:
         values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_from_text(text)
                            or _title_from_filename(path, values.get("policy_id")))
@@ -176,6 +176,22 @@ def canonical_payer(name: str) -> str | None:
     pattern, canonical = _payer_pattern()
     match = pattern.fullmatch(name.strip())
     return canonical[" ".join(match.group(0).lower().split())] if match else None
+
+
+def _payer(text: str, title_hint: str | None) -> str | None:
+    """The payer the document names first: a name from the alias table, or a payer-like line standing alone at the
+    top ("Prairie Health Plan") when that comes before any table name (so "Lines of Business: Medicare Advantage"
+    below it is not taken for the payer)."""
+    pattern, canonical = _payer_pattern()
+    match = pattern.search(text[:PAYER_SCAN_CHARS])
+    line = _payer_from_text(text)
+    if line is not None:
+        at = text.find(line)
+        if match is None or match.start() > at + len(line):
+            return canonical_payer(line) or line
+    if match is not None:
+        return canonical[" ".join(match.group(0).lower().split())]
+    return payer_in_text("", title_hint)
 
 
 def payer_in_text(text: str, title_hint: str | None = None) -> str | None:

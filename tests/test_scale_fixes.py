@@ -42,7 +42,7 @@ def test_reading_a_question_costs_the_same_at_a_thousand_policies() -> None:
     """More than Python's 512-pattern regex cache: the old per-policy regex recompiled on every question."""
     policies = _policies([f"AB-{n:04d}" for n in range(1200)])
     reader = QuestionReader(policies, {})
-    assert reader._payer_pattern is not None
+    assert reader._payer_names._pattern is not None  # one pattern for every payer name, built once
     for _ in range(3):
         understanding = reader.read("Does Acme Health cover service number 7 under AB-0007?")
         assert understanding.policy_ids == ("AB-0007",)

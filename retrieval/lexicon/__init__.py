@@ -16,6 +16,7 @@ from typing import Any
 
 TABLES = Path(__file__).parent
 _WS = r"[\s\u00a0]+"
+_WS_OPTIONAL = r"[\s\u00a0]*"
 
 
 @dataclass(frozen=True)
@@ -54,7 +55,9 @@ def _load(name: str) -> dict[str, Any]:
 
 def _source(raw: str, settings: dict[str, Any]) -> str:
     # "flexible_spaces": a space in a pattern matches any run of whitespace (wrapped PDF lines, NBSP)
-    return raw.replace(" ", _WS) if settings.get("flexible_spaces") else raw
+    if not settings.get("flexible_spaces"):
+        return raw
+    return raw.replace(" ?", _WS_OPTIONAL).replace(" ", _WS)
 
 
 @functools.cache
