@@ -121,7 +121,7 @@ def read_meta(
         policy_id = _id_from_filename(text, path)
         if policy_id:
             values["policy_id"] = policy_id
-    aliases = _aliases(text)
+    aliases = tuple(dict.fromkeys(_aliases(text) + acronyms(text, str(values.get("title") or ""))))
     if aliases:
         values["aliases"] = aliases
     values.update(_sidecar(path))
@@ -292,11 +292,34 @@ def _id_from_filename(text: str, path: Path) -> str | None:
     return None
 
 
+_ACRONYM = re.compile(r"((?:[A-Za-z][A-Za-z\-]*[ \t]+){1,6}?[A-Za-z][A-Za-z\-]*)[ \t]*\(([A-Z][A-Za-z]{1,6})\)")
+
+
+def acronyms(text: str, title: str) -> tuple[str, ...]:
+    """The service's own abbreviation, as the policy defines it: "transcranial magnetic stimulation (TMS)" in a TMS
+    policy, "hyperbaric oxygen therapy (HBOT)". Only a long form that repeats two of the title's words (or its one word)
+    counts, so "vagus nerve stimulation (VNS)" in a TMS policy is not taken for TMS."""
+    title_words = {w.lower().rstrip("s") for w in re.findall(r"[A-Za-z]{3,}", title)}
+    found: list[str] = []
+    for match in _ACRONYM.finditer(text[:20000]):
+        short = match.group(2)
+        letters = [c for c in short if c.isupper()]
+        words = match.group(1).split()
+        long_words = words[-len(letters):] if len(letters) <= len(words) else []
+        initials = [w[0].upper() for w in long_words]
+        if not long_words or initials != letters:
+            continue
+        shared = {w.lower().rstrip("s") for w in long_words} & title_words
+        if len(shared) >= min(2, len(title_words)) and short not in found:
+            found.append(short)
+    return tuple(found)
+
+
 def _aliases(text: str) -> tuple[str, ...]:
     match = lexicon.pattern("documents", "also_called").search(text)
     if not match:
         return ()
-    parts = re.split(r",\s*(?:and\s+)?|\s+and\s+|\s+as well as\s+", match.group("list"))
+    parts = re.split(r",\s*(?:and\s+|or\s+)?|\s+and\s+|\s+or\s+|\s+as well as\s+", match.group("list"))
     cleaned = []
     for part in parts:
         part = re.sub(r"^(?:as well as\s+)?(?:(?:a|an|the)\s+(?:therapy|procedure|treatment)\s+called\s+)?", "", part.strip(), flags=re.I)

@@ -97,6 +97,7 @@ def parse(text: str) -> Structure:
     if current:
         blocks.append(current)
 
+    furniture = running_lines(text, lines)
     header_end = _header_end(text, blocks, all_fields)
     fields = tuple(f for f in all_fields if f.start < header_end)
     field_starts = {f.start: f for f in fields}
@@ -129,7 +130,7 @@ def parse(text: str) -> Structure:
         if block_start < header_end or (fields and block_start <= header_end):
             for start, end in block:
                 s, e = _trim(text, start, end)
-                if s >= e:
+                if s >= e or _key(text[s:e]) in furniture:
                     continue
                 field = field_starts.get(start) or next((f for f in fields if f.start <= s < f.end), None)
                 units.append(RawUnit("field" if field else "line", s, e, len(sections) - 1, group=new_group()))
@@ -175,7 +176,7 @@ def parse(text: str) -> Structure:
             after_heading_line = after_heading
             after_heading = False
             alone = len(block) == 1
-            if _PAGE_FOOTER.match(line):
+            if _PAGE_FOOTER.match(line) or _key(line) in furniture:
                 flush_prose(before_list=False)  # a page break ends the running unit; the footer is not quotable
                 continue
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
@@ -243,6 +244,30 @@ def parse(text: str) -> Structure:
     return Structure(tuple(sections), tuple(units))
 
 
+
+
+def _key(line: str) -> str:
+    return " ".join(line.split()).lower()
+
+
+def running_lines(text: str, lines: list[tuple[int, int]]) -> set[str]:
+    """Page furniture of a PDF: a running header or footer repeats on every page ("Cigna Healthcare | Medical Coverage
+    Policy | ...", "Proprietary information of ..."). A line seen three times or more, far apart (a page or so), that
+    is not a list line and not a sentence (or that is a copyright line), is not quotable, and a sentence running
+    across a page break is not cut by it."""
+    seen: dict[str, list[int]] = {}
+    for start, end in lines:
+        line = text[start:end]
+        key = _key(line)
+        if 8 <= len(key) <= 160 and not BULLET.match(line):
+            seen.setdefault(key, []).append(start)
+    furniture = set()
+    for key, starts in seen.items():
+        if len(starts) < 3 or min(b - a for a, b in zip(starts, starts[1:], strict=False)) < 600:
+            continue
+        if key[-1] not in ".:;!?" or re.search(r"\u00a9|copyright|proprietary|all rights reserved", key):
+            furniture.add(key)
+    return furniture
 
 
 def _header_end(text: str, blocks: list[list[tuple[int, int]]], fields) -> int:

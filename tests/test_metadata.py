@@ -136,7 +136,8 @@ def test_title_falls_back_to_markdown_heading_then_file_name(tmp_path: Path) -> 
     ("name", "expected"),
     [
         ("bluestem-bh-dme-027-continuous-glucose-monitoring.txt",
-         PolicyMeta("BH-DME-027", "Continuous Glucose Monitoring", "Bluestem Health", effective="03/2016", reviewed="11/12/2024")),
+         PolicyMeta("BH-DME-027", "Continuous Glucose Monitoring", "Bluestem Health", effective="03/2016", reviewed="11/12/2024",
+                    aliases=("CGM",))),  # the abbreviation the policy defines for its service
         ("cascade-cha-mp-0318-tmj-disorders.md",
          PolicyMeta("CHA-MP-0318", "Temporomandibular Joint (TMJ) Disorder Treatment", "Cascade Health Alliance",
                     effective="January 2010", reviewed="May 2024")),
