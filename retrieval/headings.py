@@ -88,7 +88,14 @@ def heading_name(
             return name, False
         return None
     if not first:
-        # Hard-wrapped PDF text puts the first body line right under the heading; only first lines can head.
+        # Hard-wrapped text puts the first body line right under the heading, so only first lines usually head; but
+        # PDF text has no blank lines, and a short line naming a known section ("Coverage Rationale", "References")
+        # after a finished sentence heads one wherever it stands. A table-of-contents line ends in a page number.
+        name = stripped.rstrip(":").strip()
+        if (len(name.split()) <= 6 and stripped[-1] not in ".;,!?" and section_kind(name) != "other"
+                and (title_case(name) or _all_caps(name)) and not CODE_ROW.match(line) and not BULLET.match(line)
+                and not re.search(r"(?:\s|\.{2,})\d+$", name)):
+            return name, False
         return None
     if _NUMBERED_HEADING.match(line):
         if after_lead_in:
