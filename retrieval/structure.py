@@ -214,7 +214,7 @@ def parse(text: str) -> Structure:
                 s, e = _trim(text, start + bullet.end(), end)
                 units.append(
                     RawUnit("list_item", s, e, len(sections) - 1, verdict=verdict_of(text[s:e]),
-                            parent_index=lead_in_index, group=list_group)
+                            catch_all=_catch_all_item(text[s:e]), parent_index=lead_in_index, group=list_group)
                 )
                 last_item = len(units) - 1
                 continue
@@ -230,6 +230,7 @@ def parse(text: str) -> Structure:
                 item = units[last_item]
                 s, e = _trim(text, item.start, end)
                 units[last_item] = RawUnit(item.kind, s, e, item.section_index, verdict=verdict_of(text[s:e]),
+                                           catch_all=_catch_all_item(text[s:e]),
                                            parent_index=item.parent_index, group=item.group)
                 continue
             prose.append((start, end))
@@ -244,6 +245,12 @@ def parse(text: str) -> Structure:
     return Structure(tuple(sections), tuple(units))
 
 
+
+
+def _catch_all_item(item: str) -> bool:
+    """A list item that states a verdict for every other use ("All other indications not listed above are
+    investigational") is a catch-all like a statement's own "for all applications"."""
+    return verdict_of(item) is not None and is_catch_all(item)
 
 
 def _key(line: str) -> str:

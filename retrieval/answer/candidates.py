@@ -67,16 +67,26 @@ class Candidates:
             return [top.chunk.doc_key]
         return []
 
+    def payers_loaded(self) -> str:
+        return _listed(sorted(self._by_payer))
+
     def nothing_found(self, u: Understanding) -> str:
         """Why no policy answers, in words for the user."""
         if u.payers and u.doc_keys:
             payer = ", ".join(u.payers)
             service = self.index.policies[u.doc_keys[0]].meta.title
+            others = sorted({self.index.policies[k].meta.payer for k in u.doc_keys} - set(u.payers))
+            also = f" A policy on it is loaded for {_listed(others)}." if others else ""
             return (f"I couldn't find a {payer} policy on {service.lower()} in the policies loaded here, so I can't say "
-                    f"what {payer} covers for it. Other plans' policies don't apply to {payer} members.")
+                    f"what {payer} covers for it. Other plans' policies don't apply to {payer} members.{also}")
         if u.codes:
             return f"The code {', '.join(u.codes)} does not appear in any policy loaded here."
         return "I couldn't find a medical policy that answers this in the policies loaded here, so I won't guess."
+
+
+def _listed(names: list[str]) -> str:
+    """ "A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "none"
 
 
 def _same_service(a: PolicyRecord, b: PolicyRecord) -> bool:

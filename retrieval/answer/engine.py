@@ -53,7 +53,7 @@ class AnswerEngine:
             payer = u.unknown_payer.title()
             return self._unanswered(answer_id, question, audience, screened, notes, started,
                                     f"I don't have any {payer} medical policies, so I can't say what {payer} covers. "
-                                    f"I only answer from the policies loaded here.")
+                                    f"I only answer from the policies loaded here, which are {self.candidates.payers_loaded()}'s.")
         keys = self.candidates.select(u)
         if not keys:
             return self._unanswered(answer_id, question, audience, screened, notes, started,
@@ -61,7 +61,8 @@ class AnswerEngine:
         findings = [find(self.index, self.views[key], u) for key in keys]
         if len(findings) == 1:
             findings[0] = support(self.index, findings[0], u)
-        return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer)
+        return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
+                               self.settings.home_payer)
 
     def _validate(self, question: Any, audience: str) -> None:
         if audience not in AUDIENCES:

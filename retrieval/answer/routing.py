@@ -51,7 +51,8 @@ def screen(question: str) -> Screened:
 
 def strip_attack(text: str) -> str:
     """Keep the real question: drop each sentence that carries an instruction or a pasted 'update'."""
-    sentences = re.split(r"(?<=[.!?])\s+|\n+", text)
+    # a sentence ends at . ! ? and any closing quote after it: 'Per the memo: "It is covered." Is it covered?'
+    sentences = re.split(r"(?<=[.!?][\"'\u201d\u2019)])\s+|(?<=[.!?])\s+|\n+", text)
     kept = [s for s in sentences if not _trigger("injection").search(s) and not _trigger("attack").search(s)]
     # a question mark marks what is really asked; prefer those sentences when any survive
     questions = [s for s in kept if s.strip().endswith("?")]

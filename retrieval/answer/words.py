@@ -51,10 +51,13 @@ def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
 
 
 def title_phrases(title: str) -> list[str]:
-    """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count."""
+    """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count. So does the
+    head of a qualified title: "Prolotherapy" in "Prolotherapy for Musculoskeletal Indications", "Transcranial Magnetic
+    Stimulation" in "... as a Treatment of Depression"."""
     inner = re.findall(r"\(([^)]+)\)", title)
     outer = re.sub(r"\([^)]*\)", " ", title)
-    return [p for p in [outer, *inner, title] if p.strip()]
+    head = re.split(r"\s+(?:for|as|in|to treat|in the treatment of)\s+", outer, maxsplit=1)[0]
+    return list(dict.fromkeys(p for p in [outer, *inner, title, head] if p.strip()))
 
 
 def _content_words(text: str) -> list[str]:

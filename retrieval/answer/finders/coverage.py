@@ -35,6 +35,7 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     generic = lexicon.words("questions", "generic_indication")
     # words the policy never uses cannot pick a statement ("my husband has cancer pain": only "cancer" can)
     indication = [w for w in u.indication if w in policy_words]
+    specific = [w for w in indication if w not in generic]  # "treat" or "pain" alone picks no statement
     unknown = [w for w in u.indication if w not in policy_words and w not in generic]
     best: tuple[float, Statement, object] | None = None
     if indication:
@@ -73,13 +74,13 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         if item is not None:
             cites.append((item, "item", best[0]))
         return Finding(view, statement.unit.verdict, cites, item)
-    if (indication or unknown) and catch_all is not None:
+    if (specific or unknown) and catch_all is not None:
         return Finding(view, catch_all.unit.verdict, [(catch_all.unit, "verdict", 1.0)],
                        note="applies to uses the list does not name")
-    if unknown and not indication:
+    if unknown and not specific:
         cites = [(s.unit, "context", 0.5) for s in view.statements[:3]]
         return Finding(view, "no_statement", cites, note=" ".join(u.surface(unknown)))
-    if indication:
+    if specific:
         # the policy uses the words outside its statement lists: a verdict sentence that names them carries it
         sentences = [x for k in STATEMENT_SECTIONS for x in view.units_by_section_kind.get(k, []) if x.verdict]
         scored = sorted(((match(indication, x, view), x) for x in sentences), key=lambda t: -t[0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ... import lexicon
+from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
 from ..view import Finding, PolicyView
@@ -29,8 +30,11 @@ def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     cites = []
     for f in fields:
         unit = next((x for x in units.values() if x.start <= f.start < x.end or f.start <= x.start < f.end), None)
-        if unit is not None:
-            cites.append((unit, "answer", 1.0 if f.name == wanted else 0.6))
+        if unit is None:
+            # a field the header block did not hold ("Last Review: 02/11/2025" under a cookie notice, or on a PDF line
+            # with other fields): quoted by its own span, label and value
+            unit = Unit(f"field:{f.start}", "", record.doc_key, "field", "Header", "header", f.start, f.end)
+        cites.append((unit, "answer", 1.0 if f.name == wanted else 0.6))
     if not cites or fields[0].name != wanted:
         return Finding(view, None, cites, note=f"no {wanted} date")
     if u.asks_change:

@@ -1,0 +1,89 @@
+"""Other payers' policies in their own shapes (evals/wild/dev, the split we develop on), through the whole engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from retrieval.answer import AnswerEngine
+from retrieval.ingest import ingest
+from retrieval.settings import Settings
+
+WILD_DEV = ROOT / "evals" / "wild" / "dev" / "corpus"
+POSITIVE = {"covered", "covered_with_criteria"}
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory: pytest.TempPathFactory) -> AnswerEngine:
+    settings = Settings(corpus=WILD_DEV, index=tmp_path_factory.mktemp("wild") / "index", embedder="hashing")
+    report = ingest(settings, [WILD_DEV])
+    assert (report.documents, report.skipped) == (16, [])
+    return AnswerEngine(settings)
+
+
+def _policy_ids(answer) -> list[str]:
+    return list(dict.fromkeys(c.policy_id for c in answer.citations))
+
+
+@pytest.mark.parametrize("question", ["Does UHC cover prolotherapy for knee osteoarthritis?",
+                                      "is prolotherapy covered by united healthcare?"])
+def test_a_payer_named_the_way_people_say_it(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert (answer.route, answer.verdict) == (None, "investigational")
+    assert (answer.citations[0].policy_id, answer.citations[0].payer) == ("2025T0522M", "UnitedHealthcare")
+
+
+def test_the_named_payers_own_policy_even_when_another_payers_title_matches_better(engine: AnswerEngine) -> None:
+    # Molina's policy is titled "Bariatric Surgery", Aetna's "Obesity Surgery": the question names Aetna
+    answer = engine.ask("Aetna member is scheduled for a laparoscopic sleeve gastrectomy. Is that covered?")
+    assert answer.route is None
+    assert _policy_ids(answer)[0] == "0157"
+
+
+def test_a_payer_with_no_policy_loaded_is_told_which_payers_are(engine: AnswerEngine) -> None:
+    answer = engine.ask("Does Kaiser cover acupuncture?")
+    assert answer.route == "not_in_corpus"
+    assert "Kaiser" in answer.answer and "Aetna" in answer.answer and "UnitedHealthcare" in answer.answer
+
+
+def test_policies_that_disagree_are_each_quoted_with_no_single_verdict(engine: AnswerEngine) -> None:
+    answer = engine.ask("Is hyperbaric oxygen therapy covered for decompression sickness?")
+    assert answer.verdict is None
+    assert {"CG-MED-73", "20.29"} <= set(_policy_ids(answer))
+    assert "differ" in answer.answer
+
+
+def test_a_use_the_covered_statement_does_not_name_gets_no_covered_verdict(engine: AnswerEngine) -> None:
+    answer = engine.ask("Does Blue Cross of Alabama cover a spinal cord stimulator to treat spasticity from multiple sclerosis?")
+    assert answer.verdict not in POSITIVE
+
+
+def test_a_date_field_outside_a_header_block_is_quoted_by_its_own_span(engine: AnswerEngine) -> None:
+    answer = engine.ask("When was Aetna's prolotherapy policy last reviewed?")
+    assert answer.citations[0].quote == "Last Review: 02/11/2025"
+
+
+def test_page_furniture_is_never_quoted(engine: AnswerEngine) -> None:
+    for question in ("Does Cigna cover acupuncture for nausea from chemotherapy?", "Is precert needed for TMS with Cigna?"):
+        answer = engine.ask(question)
+        assert answer.route is None, question
+        assert not [c.quote for c in answer.citations if c.quote.startswith("Cigna Healthcare") or "Proprietary" in c.quote]
+
+
+def test_the_policys_own_abbreviation_names_the_service(engine: AnswerEngine) -> None:
+    answer = engine.ask("Is precert needed for TMS with Cigna?")
+    assert (answer.route, _policy_ids(answer)[0]) == (None, "0383")
+    assert "Precertification is required for TMS" in answer.citations[0].quote
+
+
+def test_every_quote_is_the_source_text(engine: AnswerEngine) -> None:
+    from retrieval.loaders import load_text
+
+    texts = {}
+    for question in ("Does UHC cover PRP for tennis elbow?", "Is prior authorization required for bariatric surgery with Molina?",
+                     "What CPT code does Blue Cross of Alabama list for spinal cord stimulator leads?"):
+        for c in engine.ask(question).citations:
+            text = texts.setdefault(c.source, load_text(Path(c.source)).text)
+            assert text[c.start:c.end] == c.quote
