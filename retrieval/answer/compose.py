@@ -117,7 +117,8 @@ def _positive_is_safe(finding: Finding, u: Understanding) -> bool:
     asked = [w for w in u.indication if w not in lexicon.words("questions", "generic_indication") and w in view.all_words()]
     if not asked:
         return True
-    positive_units = [carrier, finding.matched_item, *(statement.items if statement is not None else [])]
+    cited = [unit for unit, role, _ in finding.cites if role == "item" and unit.section_kind in STATEMENT_SECTIONS]
+    positive_units = [carrier, finding.matched_item, *cited, *(statement.items if statement is not None else [])]
     positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")
