@@ -93,6 +93,10 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
         start = at + len(rest) - len(rest.lstrip())
         return start, start + len(m.group(0).rstrip(".-_/"))
     if kind == "text":
+        _, _, pattern = _labels()
+        label = pattern.search(rest)  # "SUBJECT: CHIROPRACTIC CARE POLICY NUMBER: 10.01.02": the title ends at the next label
+        if label is not None and label.start() > 0:
+            rest = rest[:label.start()]
         value = re.split(r"[ \t]{2,}|\t", rest.strip())[0] if rest.strip() else ""
         if value:
             start = at + rest.index(value)
@@ -114,6 +118,8 @@ def read_meta(
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
         values["payer"] = _payer(text, title_hint) or _payer_from_filename(path)
+    if isinstance(values.get("title"), str) and str(values["title"]).isupper():
+        values["title"] = str(values["title"]).title()  # "CHIROPRACTIC CARE" reads as "Chiropractic Care"
     if "title" not in values:
         values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_from_text(text)
                            or _title_from_filename(path, values.get("policy_id")))
@@ -245,11 +251,18 @@ def _title_from_hint(hint: str | None) -> str | None:
     if not hint:
         return None
     for part in re.split(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*", hint):
-        part = re.sub(r"\s*\((?:[A-Z]{0,4}\d[\w.\-]*)\)\s*$", "", part)  # "(L33822)"
-        part = re.sub(r"^(?:[A-Z]{0,5}-?\d[\w.\-]*)\s+", "", part).strip()  # "1.01.20 Continuous ..."
+        # "Oscar Clinical Guideline: Pain Management: Epidural ...": the payer's and the document kind's parts go
+        part = ": ".join(piece for piece in part.split(": ") if not _generic(piece))
+        part = _strip_title_ids(part)
         if len(part) >= 3 and not _generic(part):
             return part
     return None
+
+
+def _strip_title_ids(title: str) -> str:
+    """ "Facet Joint Radiofrequency Neurotomy (KP-0477)" -> without the id; "1.01.20 Continuous ..." likewise."""
+    title = re.sub(r"\s*\([^()]*\d[^()]*\)\s*$", "", title)  # "(L33822)", "(CG048, Ver. 10)"
+    return re.sub(r"^(?:[A-Z]{0,5}-?\d[\w.\-]*)\s+", "", title).strip()
 
 
 def _title_from_text(text: str) -> str | None:
@@ -267,6 +280,7 @@ def _title_from_text(text: str) -> str | None:
             continue
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue
+        line = _strip_title_ids(line)
         return line.title() if line.isupper() else line
     return None
 
@@ -284,9 +298,12 @@ def _title_from_filename(path: Path, policy_id: object) -> str:
 
 def _id_from_filename(text: str, path: Path) -> str | None:
     """A token of the file name holding a digit that the document itself writes ("L33822"), as the document writes it."""
-    for token in re.split(r"[-_\s]+", path.stem):
+    tokens = re.split(r"[-_\s]+", path.stem)
+    # joined neighbours first, so "kp-0477" is found as "KP-0477" rather than "0477"
+    candidates = [f"{a}-{b}" for a, b in zip(tokens, tokens[1:], strict=False)] + tokens
+    for token in candidates:
         if len(token) >= 3 and re.search(r"\d", token):
-            match = re.search(rf"(?<![A-Za-z0-9]){re.escape(token)}(?![A-Za-z0-9])", text[:HEADER_SCAN_CHARS], re.I)
+            match = re.search(rf"(?<![A-Za-z0-9-]){re.escape(token)}(?![A-Za-z0-9])", text[:HEADER_SCAN_CHARS], re.I)
             if match:
                 return match.group(0)
     return None

@@ -119,6 +119,11 @@ def _positive_is_safe(finding: Finding, u: Understanding) -> bool:
         return True
     cited = [unit for unit, role, _ in finding.cites if role == "item" and unit.section_kind in STATEMENT_SECTIONS]
     positive_units = [carrier, finding.matched_item, *cited, *(statement.items if statement is not None else [])]
+    # "back pain that doesn't go down my leg": a criterion the question says is absent never carries a 'covered'
+    negated = [w for w in u.negated if w not in view.service_words()]
+    said = set().union(*(view.words(x) for x in [carrier, finding.matched_item, *cited] if x is not None))
+    if any(names(w, said) for w in negated):
+        return False
     positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")

@@ -21,10 +21,9 @@ class PayerNames:
         for name in self.loaded:
             self._add(name.lower(), name)
             official = canonical_payer(name)
-            if official is not None:
-                for alias in rows.get(official, ()):
-                    self._add(alias, name)
-                continue
+            for alias in rows.get(official, ()) if official is not None else ():
+                self._add(alias, name)
+            # a loaded payer's own first word names it too ("Does Horizon cover ...", "my Excellus plan")
             first = name.split()[0].lower()
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
                 self._named.setdefault(first, {name})

@@ -122,7 +122,9 @@ class QuestionReader:
             scored = self._named_payers_services(expanded, payers) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
-        indication = self._indication(expanded, doc_keys, payers)
+        negated = _negated(expanded)
+        # what the question says is absent is not what it asks about ("with no comorbidities")
+        indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
         content = self._indication(expanded, (), payers)
         return Understanding(
             text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
@@ -133,6 +135,7 @@ class QuestionReader:
             besides=bool(_cue("besides").search(question)), asks_event=bool(_cue("event").search(question)),
             asks_change=bool(_cue("asks_change").search(question)),
             asks_current_effective="effective" in lowered and not _cue("asks_original").search(lowered),
+            negated=negated,
         )
 
     def _with_history(self, current: Understanding, earlier: list[Understanding]) -> Understanding:
@@ -252,11 +255,31 @@ class QuestionReader:
 
     def _named_payers_services(self, expanded: str, payers: tuple[str, ...]) -> list[tuple[str, float]]:
         """The named payers' own policies on the service, each payer's best first: "Does Aetna cover a sleeve
-        gastrectomy?" looks in Aetna's policies even when another payer's title matches the words better."""
+        gastrectomy?" looks in Aetna's policies even when another payer's title matches the words better. When the
+        words match only another payer's policy ("chiropractor" and "Chiropractic Services"), the named payer's
+        policy on the same service (a title sharing its distinctive words) is the one asked about."""
         out: list[tuple[str, float]] = []
+        anywhere: list[tuple[str, float]] | None = None
         for payer in payers:
-            out += self._services(expanded, among=self._keys_by_payer.get(payer, set()))
+            own = self._keys_by_payer.get(payer, set())
+            found = self._services(expanded, among=own)
+            if not found:
+                anywhere = self._services(expanded) if anywhere is None else anywhere
+                found = self._same_service(anywhere, own)
+            out += found
         return out
+
+    def _same_service(self, matched: list[tuple[str, float]], among: set[str]) -> list[tuple[str, float]]:
+        generic = lexicon.words("questions", "generic_title")
+        for key, score in matched:
+            if score < 0.8:
+                break  # only a clear match on another payer's title says which service it is
+            words = {w for phrase in self._service_words[key] for w in phrase if w not in generic}
+            same = [k for k in sorted(among, key=self._order.__getitem__)
+                    if words & {w for phrase in self._service_words[k] for w in phrase}]
+            if same:
+                return [(k, score) for k in same]
+        return []
 
     def _services_by_profile(self, words: set[str], among: set[str] | None = None) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
@@ -310,6 +333,14 @@ class QuestionReader:
 
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
+
+
+def _negated(expanded: str) -> tuple[str, ...]:
+    """Content words a negation governs: up to four words after "not", "n't", "no", "without", "never", "non"."""
+    out: list[str] = []
+    for match in _cue("negation").finditer(expanded):
+        out += _content_words(" ".join(expanded[match.end():].split()[:4]))
+    return tuple(dict.fromkeys(out))
 
 
 def _age(text: str) -> int | None:

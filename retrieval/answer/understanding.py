@@ -38,6 +38,7 @@ class Understanding:
     asks_event: bool = False  # something that happened to the policy ("what changed in 2019?")
     asks_change: bool = False  # "... and what changed?", "why"
     asks_current_effective: bool = False  # "effective date" without "original/first"
+    negated: tuple[str, ...] = ()  # stems the question says are absent: "doesn't go down my leg", "without fluoroscopy"
 
     def surface(self, stems: tuple[str, ...] | list[str]) -> list[str]:
         """The question's own words for these stems (for the answer text): "knees" for the stem "knee"."""

@@ -6,7 +6,7 @@ from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, rank
+from ..view import Finding, PolicyView, Statement, names, rank
 from .coverage import coverage
 
 
@@ -30,6 +30,10 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         pool += [(s, item) for item in s.items]
         pool += [(s, item) for item in following_list(view, s)]
         pool += [(s, x) for x in _sentences_after(view, s)]
+    if u.negated:
+        # "with no comorbidities": the criterion that needs one is not the answer
+        kept = [(s, item) for s, item in pool if not any(names(w, view.words(item)) for w in u.negated)]
+        pool = kept or pool
     owner = {item.unit_id: s for s, item in pool}
     if u.bmi is not None:
         fits = [(s, item) for s, item in pool if _bmi_fits(u.bmi, view.text_of(item))]
