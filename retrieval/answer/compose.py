@@ -6,14 +6,14 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from .. import lexicon
 from ..errors import QuoteIntegrityError
 from ..lexicon.verdicts import polarity_agrees
-from ..models import STATEMENT_SECTIONS, Audience, CitationRole, Route, Unit
+from ..models import Audience, CitationRole, Route, Unit
 from ..search import PolicyRecord
 from .records import Answer, AnswerWriter, Citation
+from .safety import POSITIVE, UNSURE, home, positive_is_safe
 from .understanding import Understanding
-from .view import Finding, match, names
+from .view import Finding
 
 DISCLAIMER = (
     "This answer comes from an automated assistant that reads the plan's medical policies. A medical policy is not "
@@ -65,10 +65,10 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
         if verdict != "no_statement" and (carrier is None or not polarity_agrees(verdict, carrier.quote)):
             # the quoted sentence must state the verdict itself; otherwise say nothing rather than guess
             verdict = None
-    if verdict is not None and comparison and not _home(findings[0], home_payer) \
+    if verdict is not None and comparison and not home(findings[0], home_payer) \
             and len({f.verdict for f in findings}) > 1:
         verdict = None  # the policies disagree: each is quoted with its own position, no single verdict
-    if verdict in POSITIVE and not _positive_is_safe(findings[0], u):
+    if verdict in POSITIVE and not positive_is_safe(findings[0], u):
         verdict = None
         findings[0] = replace(findings[0], verdict=None, note=UNSURE)
     texts = [_say(f, u, audience) for f in findings]
@@ -89,54 +89,6 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
         body = writer.write(question=question, audience=audience, verdict=verdict, citations=tuple(citations), draft=body)
     return Answer(answer_id, question, audience, body, verdict, False, None, tuple(citations), DISCLAIMER,
                   _ms(started), intent, policies, tuple(notes))
-
-
-POSITIVE = frozenset({"covered", "covered_with_criteria"})
-UNSURE = "position not read with confidence"
-
-
-def _home(finding: Finding, home_payer: str | None) -> bool:
-    return bool(home_payer) and finding.view.record.meta.payer.lower() == str(home_payer).lower()
-
-
-def _positive_is_safe(finding: Finding, u: Understanding) -> bool:
-    """A 'covered' answer is the most harmful one to get wrong. It needs its sentence in a statement section (never a
-    notice, a definition or the evidence), about the asked service or the policy's own topic."""
-    carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
-    if carrier is None or carrier.section_kind not in STATEMENT_SECTIONS:
-        return False
-    view = finding.view
-    subject = view.service_words() | set(u.content) | set(u.indication)
-    statement = next((s for s in view.statements if carrier is s.unit or carrier in s.items), None)
-    words = view.words(carrier) | (view.words(statement.unit) if statement is not None else set())
-    if not (subject & words) and finding.matched_item is None:
-        return False
-    # "covered for X" needs the policy to name X where it says so: the statement, its list or the matched item, or its
-    # own description of its topic (the procedures it is about: "sleeve gastrectomy" in a bariatric surgery policy);
-    # and no negative statement may name X more closely
-    asked = [w for w in u.indication if w not in lexicon.words("questions", "generic_indication") and w in view.all_words()]
-    if not asked:
-        return True
-    cited = [unit for unit, role, _ in finding.cites if role == "item" and unit.section_kind in STATEMENT_SECTIONS]
-    positive_units = [carrier, finding.matched_item, *cited, *(statement.items if statement is not None else [])]
-    # "back pain that doesn't go down my leg": a criterion the question says is absent never carries a 'covered'
-    negated = [w for w in u.negated if w not in view.service_words()]
-    said = set().union(*(view.words(x) for x in [carrier, finding.matched_item, *cited] if x is not None))
-    if any(names(w, said) for w in negated):
-        return False
-    positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
-    if positive == 0.0:
-        topic = set().union(*(view.words(x) for kind in ("description", "definitions")
-                              for x in view.units_by_section_kind.get(kind, [])))
-        if not any(names(w, topic) for w in asked):
-            return False
-    negative = max((match(asked, x, view) for other in view.statements
-                    if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
-                    for x in [other.unit, *other.items]), default=0.0)
-    # a procedure the policy describes as its topic ("sleeve gastrectomy") is not undone by a narrower negative statement
-    # that mentions it ("revision of a sleeve gastrectomy for weight regain"), unless that statement names nearly all of it
-    threshold = 0.8 if positive == 0.0 else 0.5
-    return not (negative >= threshold and negative > positive)
 
 
 def routed(answer_id: Any, question: str, audience: Audience, route: Route, notes: list[str], started: float) -> Answer:
