@@ -5,7 +5,6 @@ The only code that reads the raw question text: every later stage works from the
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import replace
 
@@ -14,6 +13,7 @@ from rapidfuzz import fuzz, process
 from .. import lexicon
 from ..models import Intent
 from .payers import PayerNames
+from .services import ServiceIndex
 from .understanding import Understanding
 from .words import (
     WORD,
@@ -22,7 +22,6 @@ from .words import (
     expand,
     non_indication,
     synonyms,
-    title_phrases,
 )
 
 _CODE = re.compile(r"\b(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b", re.I)
@@ -38,35 +37,10 @@ class QuestionReader:
 
     def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None):
         self._policies = policies
-        self._order = {key: n for n, key in enumerate(policies)}
         self._vocab = vocabulary
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
         self._payer_names = PayerNames(p.meta.payer for p in policies.values())
-        self._keys_by_payer: dict[str, set[str]] = {}
-        for key, p in policies.items():
-            self._keys_by_payer.setdefault(p.meta.payer, set()).add(key)
-        self._service_words: dict[str, list[set[str]]] = {}
-        document_frequency: dict[str, int] = {}
-        for key, p in policies.items():
-            phrases = [*title_phrases(p.meta.title), *p.meta.aliases]
-            sets = [set(_content_words(expand(phrase.lower()))) for phrase in phrases]
-            self._service_words[key] = [s for s in sets if s]
-            for word in set().union(*sets) if sets else set():
-                document_frequency[word] = document_frequency.get(word, 0) + 1
-        generic = lexicon.words("questions", "generic_title")
-        self._weight = {
-            w: (0.3 if w in generic else 1.0) / max(1, document_frequency.get(w, 1)) ** 0.5
-            for w in document_frequency
-        }
-        # What each policy is about beyond its title: the words of its coverage statements and their lists.
-        self._profiles = {key: set(_content_words(expand(text.lower()))) for key, text in (profiles or {}).items()}
-        frequency: dict[str, int] = {}
-        for words in self._profiles.values():
-            for word in words:
-                frequency[word] = frequency.get(word, 0) + 1
-        n = max(1, len(self._profiles))
-        self._profile_idf = {w: math.log(1 + n / f) for w, f in frequency.items()}
         surface: set[str] = set()
         for p in policies.values():
             surface |= set(WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
@@ -86,17 +60,9 @@ class QuestionReader:
         self._id_order = {}
         for n, p in enumerate(policies.values()):
             self._id_order.setdefault((p.meta.policy_id or "").lower(), (n, p.meta.policy_id))
-        self._by_service_word: dict[str, set[str]] = {}
-        for key, phrase_sets in self._service_words.items():
-            for phrase in phrase_sets:
-                for word in phrase:
-                    self._by_service_word.setdefault(word, set()).add(key)
-        self._long_service_words = {w for w in self._by_service_word if len(w) >= 6}
-        self._by_profile_word: dict[str, set[str]] = {}
-        for key, words in self._profiles.items():
-            for word in words:
-                self._by_profile_word.setdefault(word, set()).add(key)
-        self._payer_stems = set(_content_words(self._payer_names.words))
+        self._services = ServiceIndex(policies, self._stem_vocab, profiles or {},
+                                      set(_content_words(self._payer_names.words)))
+        self._payer_stems = self._services.payer_stems
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
@@ -117,9 +83,9 @@ class QuestionReader:
         payers, unknown = self._find_payers(expanded)
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
-        scored = self._services(expanded)
+        scored = self._services.match(expanded)
         if payers:
-            scored = self._named_payers_services(expanded, payers) or scored
+            scored = self._services.for_payers(expanded, payers) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
         negated = _negated(expanded)
@@ -162,7 +128,7 @@ class QuestionReader:
         doc_keys = tuple(dict.fromkeys(last_service.doc_keys + (current.doc_keys if current.comparison else ())))
         if current.comparison and current.payers:
             # "how is that different from Wellmark?": the same service, in each payer's own policy
-            doc_keys = tuple(dict.fromkeys(k for k, _ in self._named_payers_services(last_service.expanded, payers))) or doc_keys
+            doc_keys = tuple(dict.fromkeys(k for k, _ in self._services.for_payers(last_service.expanded, payers))) or doc_keys
         return replace(
             current, doc_keys=doc_keys,
             service_score=last_service.service_score, payers=payers,
@@ -215,100 +181,6 @@ class QuestionReader:
 
     def _find_payers(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
         return self._payer_names.find(expanded)
-
-    def _services(self, expanded: str, among: set[str] | None = None) -> list[tuple[str, float]]:
-        """Policies whose service the question names, best first (`among`: only these policies may score)."""
-        words = set(_content_words(expanded))
-        # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
-        split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
-        subject_words = set(_content_words(split[0])) if len(split) == 2 else words
-        # only policies sharing a word with the question can score: the word itself, or a long service word inside one
-        candidates: set[str] = set()
-        for x in words:
-            candidates |= self._by_service_word.get(x, set())
-            if len(x) >= 6:
-                for size in range(6, len(x) + 1):
-                    for i in range(len(x) - size + 1):
-                        piece = x[i:i + size]
-                        if piece in self._long_service_words:
-                            candidates |= self._by_service_word[piece]
-        if among is not None:
-            candidates &= among
-        scores = []
-        for key in sorted(candidates, key=self._order.__getitem__):
-            phrase_sets = self._service_words[key]
-            best = 0.0
-            for phrase in phrase_sets:
-                total = sum(self._weight.get(w, 1.0) for w in phrase)
-                hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
-                best = max(best, hit / total if total else 0.0)
-            if best >= 0.5:
-                named_in_subject = any(w in subject_words for phrase in phrase_sets for w in phrase)
-                scores.append((key, best if named_in_subject else best - 0.2))
-        scores.sort(key=lambda kv: -kv[1])
-        if scores and scores[0][1] >= 0.8:
-            # the other services named only as the indication ("for my TMJ") are not candidates
-            scores = [kv for kv in scores if kv[1] >= scores[0][1] - 0.1]
-        if scores or not self._profiles:
-            return scores
-        return self._services_by_profile(words, among)
-
-    def _named_payers_services(self, expanded: str, payers: tuple[str, ...]) -> list[tuple[str, float]]:
-        """The named payers' own policies on the service, each payer's best first: "Does Aetna cover a sleeve
-        gastrectomy?" looks in Aetna's policies even when another payer's title matches the words better. When the
-        words match only another payer's policy ("chiropractor" and "Chiropractic Services"), the named payer's
-        policy on the same service (a title sharing its distinctive words) is the one asked about."""
-        out: list[tuple[str, float]] = []
-        anywhere: list[tuple[str, float]] | None = None
-        for payer in payers:
-            own = self._keys_by_payer.get(payer, set())
-            found = self._services(expanded, among=own)
-            if not found:
-                anywhere = self._services(expanded) if anywhere is None else anywhere
-                found = self._same_service(anywhere, own)
-            out += found
-        return out
-
-    def _same_service(self, matched: list[tuple[str, float]], among: set[str]) -> list[tuple[str, float]]:
-        generic = lexicon.words("questions", "generic_title")
-        for key, score in matched:
-            if score < 0.8:
-                break  # only a clear match on another payer's title says which service it is
-            words = {w for phrase in self._service_words[key] for w in phrase if w not in generic}
-            same = [k for k in sorted(among, key=self._order.__getitem__)
-                    if words & {w for phrase in self._service_words[k] for w in phrase}]
-            if same:
-                return [(k, score) for k in same]
-        return []
-
-    def _services_by_profile(self, words: set[str], among: set[str] | None = None) -> list[tuple[str, float]]:
-        """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
-        payer_stems = self._payer_stems
-        generic = lexicon.words("questions", "generic_service")
-        unknown = {w for w in words if w not in self._stem_vocab and w not in self._profile_idf and not w.isdigit()
-                   and len(w) >= 4 and w not in payer_stems and w not in generic}
-        if unknown:
-            return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
-        words = {w for w in words if w in self._profile_idf and w not in generic and not w.isdigit()}
-        words -= self._payer_stems
-        if not words:
-            return []
-        n = len(self._profiles)
-        scores = []
-        candidates = set().union(*(self._by_profile_word.get(w, set()) for w in words))
-        if among is not None:
-            candidates &= among
-        for key in sorted(candidates, key=self._order.__getitem__):
-            profile = self._profiles[key]
-            hit = [w for w in words if w in profile]
-            # at least one distinctive word (used by few policies) must match
-            if not any(self._profile_idf[w] >= math.log(1 + n / 2) for w in hit):
-                continue
-            score = sum(self._profile_idf[w] for w in hit) / sum(self._profile_idf[w] for w in words)
-            if score >= 0.34:
-                scores.append((key, round(0.5 * score, 3)))
-        scores.sort(key=lambda kv: -kv[1])
-        return scores
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
         service = set()
