@@ -117,7 +117,7 @@ def read_meta(
     if isinstance(values.get("payer"), str):
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
-        values["payer"] = _payer(text, title_hint) or _payer_from_filename(path)
+        values["payer"] = _payer(text, title_hint) or file_name_payer(path)
     if isinstance(values.get("title"), str) and str(values["title"]).isupper():
         values["title"] = str(values["title"]).title()  # "CHIROPRACTIC CARE" reads as "Chiropractic Care"
     if "title" not in values:
@@ -227,8 +227,9 @@ def _payer_from_text(text: str) -> str | None:
     return None
 
 
-def _payer_from_filename(path: Path) -> str:
-    return path.stem.split("-")[0].split("_")[0].capitalize() or "Unknown payer"
+def file_name_payer(source: str | Path) -> str:
+    """The last resort: the first word of the file name ("acme-mp-7.txt" -> "Acme")."""
+    return Path(source).stem.split("-")[0].split("_")[0].capitalize() or "Unknown payer"
 
 
 # ---------------------------------------------------------------- title and id

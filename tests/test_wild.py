@@ -93,3 +93,16 @@ def test_every_quote_is_the_source_text(engine: AnswerEngine) -> None:
         for c in engine.ask(question).citations:
             text = texts.setdefault(c.source, load_text(Path(c.source)).text)
             assert text[c.start:c.end] == c.quote
+
+
+def test_a_payer_taken_from_the_file_name_says_so(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "acme-mp-7-acupuncture.txt").write_text(
+        "Acupuncture\n\nPolicy Number: MP-7\n\nPolicy\n\nAcupuncture is considered investigational for all indications.\n",
+        encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing")
+    ingest(settings, [corpus])
+    answer = AnswerEngine(settings).ask("Is acupuncture covered for back pain?")
+    assert answer.citations[0].payer == "Acme"
+    assert "Acme (payer taken from the file name) medical policy MP-7" in answer.answer

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..errors import QuoteIntegrityError
 from ..lexicon.verdicts import polarity_agrees
+from ..metadata import file_name_payer
 from ..models import Audience, CitationRole, Route, Unit
 from ..search import PolicyRecord
 from .records import Answer, AnswerWriter, Citation
@@ -119,7 +120,7 @@ def cite(record: PolicyRecord, unit: Unit, role: CitationRole, score: float) -> 
 
 def _say(f: Finding, u: Understanding, audience: Audience) -> str:
     meta = f.view.record.meta
-    who = f"{meta.payer} medical policy {meta.policy_id} ({meta.title})"
+    who = f"{_payer(f.view.record)} medical policy {meta.policy_id} ({meta.title})"
     text = f.view.record.text
     quotes = [(unit, role) for unit, role, _ in f.cites if role != "support"]
 
@@ -175,6 +176,15 @@ def _say(f: Finding, u: Understanding, audience: Audience) -> str:
         return (f"I can't read {who}'s position on this with confidence, so I won't state one. Read it from the policy's "
                 "own words: " + " … ".join(q(unit) for unit, _ in quotes[:3]))
     return f"From {who}: " + " ".join(q(unit) for unit, _ in quotes[:2])
+
+
+def _payer(record: PolicyRecord) -> str:
+    """The payer as the answer names it. A payer the document never names came from its file name (the last resort
+    of metadata): the answer says so instead of presenting a guess as the policy's own."""
+    payer = record.meta.payer
+    if payer.lower() not in record.text.lower() and payer == file_name_payer(record.source):
+        return f"{payer} (payer taken from the file name)"
+    return payer
 
 
 def _subject(u: Understanding, f: Finding) -> str:
