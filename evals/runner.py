@@ -50,9 +50,9 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
     Suite("gold", DEFAULT_GOLD, DEFAULT_CORPUS, EVAL_HOME_PAYER, DEFAULT_THRESHOLDS,
           "house-style fixture corpus (the seed plus 8 invented policies); written and tuned by the team"),
     Suite("wild-dev", WILD / "dev" / "questions.jsonl", WILD / "dev" / "corpus", None, WILD / "thresholds.json",
-          "other payers' policies in their own shapes, dev split: 8 payers, tuned on", baseline_floor=True, gated=False),
+          "other payers' policies in their own shapes, dev split: 14 payers, tuned on", baseline_floor=True, gated=False),
     Suite("wild-test", WILD / "test" / "questions.jsonl", WILD / "test" / "corpus", None, WILD / "thresholds.json",
-          "other payers' policies in their own shapes, test split: 8 other payers, never tuned on", baseline_floor=True),
+          "other payers' policies in their own shapes, test split: 10 other payers, never tuned on", baseline_floor=True),
 )}
 BASELINE_FLOOR_FIGURES = ("top1_document", "quote_recall_at_3")
 # What an index is made of, as paths under retrieval/ (the answer side, retrieval/answer/, is not among them): the
