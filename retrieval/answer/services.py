@@ -53,7 +53,7 @@ class ServiceIndex:
             for word in words:
                 self._by_profile_word.setdefault(word, set()).add(key)
 
-    def match(self, expanded: str, among: set[str] | None = None) -> list[tuple[str, float]]:
+    def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5) -> list[tuple[str, float]]:
         """Policies whose service the question names, best first (`among`: only these policies may score)."""
         words = set(_content_words(expanded))
         # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
@@ -79,7 +79,7 @@ class ServiceIndex:
                 total = sum(self._weight.get(w, 1.0) for w in phrase)
                 hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
                 best = max(best, hit / total if total else 0.0)
-            if best >= 0.5:
+            if best >= minimum:
                 named_in_subject = any(w in subject_words for phrase in phrase_sets for w in phrase)
                 scores.append((key, best if named_in_subject else best - 0.2))
         scores.sort(key=lambda kv: -kv[1])
@@ -100,6 +100,9 @@ class ServiceIndex:
         for payer in payers:
             own = self._keys_by_payer.get(payer, set())
             found = self.match(expanded, among=own)
+            if not found:
+                # among one payer's few policies, a distinctive title word is enough ("facet RFA", "Facet Joint Denervation")
+                found = self.match(expanded, among=own, minimum=0.3)
             if not found:
                 anywhere = self.match(expanded) if anywhere is None else anywhere
                 found = self._same_service(anywhere, own)

@@ -53,11 +53,15 @@ def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
 def title_phrases(title: str) -> list[str]:
     """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count. So does the
     head of a qualified title: "Prolotherapy" in "Prolotherapy for Musculoskeletal Indications", "Transcranial Magnetic
-    Stimulation" in "... as a Treatment of Depression"."""
+    Stimulation" in "... as a Treatment of Depression"; and each of two services a title joins ("Trigger Point
+    Injections and Dry Needling")."""
     inner = re.findall(r"\(([^)]+)\)", title)
     outer = re.sub(r"\([^)]*\)", " ", title)
     head = re.split(r"\s+(?:for|as|in|to treat|in the treatment of)\s+", outer, maxsplit=1)[0]
-    return list(dict.fromkeys(p for p in [outer, *inner, title, head] if p.strip()))
+    # "Pain Management: Epidural Steroid Injections and Selective Nerve Root Blocks" names two services after a topic
+    last = outer.split(": ")[-1]
+    parts = [part for part in re.split(r"\s+(?:and|&)\s+", last) if len(part.split()) >= 2] if " and " in last or " & " in last else []
+    return list(dict.fromkeys(p for p in [outer, *inner, title, head, last, *parts] if p.strip()))
 
 
 def _content_words(text: str) -> list[str]:
