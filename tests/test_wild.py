@@ -106,3 +106,17 @@ def test_a_payer_taken_from_the_file_name_says_so(tmp_path: Path) -> None:
     answer = AnswerEngine(settings).ask("Is acupuncture covered for back pain?")
     assert answer.citations[0].payer == "Acme"
     assert "Acme (payer taken from the file name) medical policy MP-7" in answer.answer
+
+
+def test_a_criterion_the_question_says_is_absent_never_carries_a_covered(engine: AnswerEngine) -> None:
+    # both epidural steroid injection policies cover radicular pain (pain down the leg) under criteria
+    answer = engine.ask("Does Oscar cover epidural steroid injections for back pain that doesn't go down my leg?")
+    assert answer.verdict not in POSITIVE
+
+
+def test_a_title_joining_two_services_names_each() -> None:
+    from retrieval.answer.words import title_phrases
+
+    phrases = title_phrases("Pain Management: Epidural Steroid Injections and Selective Nerve Root Blocks")
+    assert {"Epidural Steroid Injections", "Selective Nerve Root Blocks"} <= set(phrases)
+    assert "Prolotherapy" in title_phrases("Prolotherapy for Musculoskeletal Indications")

@@ -5,6 +5,7 @@ The only code that reads the raw question text: every later stage works from the
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import replace
 
@@ -228,8 +229,13 @@ def _bmi(text: str) -> float | None:
     return float(match.group(1)) if match else None
 
 
+@functools.cache
+def _intent_exceptions() -> dict[str, re.Pattern[str]]:
+    return {row["intent"]: row.pattern for row in lexicon.rows("questions", "intent_exception")}
+
+
 def _intent(expanded: str) -> Intent:
-    exceptions = {row["intent"]: row.pattern for row in lexicon.rows("questions", "intent_exception")}
+    exceptions = _intent_exceptions()
     for row in lexicon.rows("questions", "intent"):
         if row.pattern.search(expanded):
             exception = exceptions.get(row["intent"])
