@@ -13,7 +13,8 @@ _SUBHEADING_PARENTS = {"policy", "criteria", "exclusions", "guidelines", "refere
 BLANK_CHARS = " \t\u00a0\f\v"
 BULLET = re.compile(
     r"^[ \t\u00a0]*(?:[\u2022\u25cf\u25e6\u25aa\u25ab\u25a0\u25a1\u2023\u2043\u2219\u00b7\-\*\u2013]"
-    r"|o(?=[ \t])|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=[ \t])|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=[ \t]))"
+    r"|o(?=[ \t])|\(?\d{1,2}[.)]|\(?[a-zA-Z][.)](?=[ \t])|\(?(?:i|ii|iii|iv|v|vi|vii|viii|ix|x)[.)](?=[ \t])"
+    r"|\(?(?:II|III|IV|VI|VII|VIII|IX|XI|XII)[.)](?=[ \t]))"
     r"[ \t\u00a0]+(?=\S)"
 )
 CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
@@ -56,6 +57,28 @@ def is_numbered_heading(line: str) -> bool:
     if _LEAD_IN_WORDS.search(name) or len(name.split()) > 6:
         return False
     return title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
+
+
+_ROMAN = re.compile(r"\(?(?:[ivx]{1,4}|[IVX]{1,4})[.)]")
+
+
+def marker_style(line: str) -> str:
+    """What numbers a list item: "1.", "a.", "A.", "i.", "IV." or a bullet sign. A list nested in an item (its own
+    lead-in ends with ":") uses another style than its parent's, so the style says which level an item is on."""
+    match = BULLET.match(line)
+    if not match:
+        return ""
+    marker = match.group(0).strip()
+    if any(ch.isdigit() for ch in marker):
+        return "digit"
+    if _ROMAN.fullmatch(marker) and marker.strip("().") not in {"v", "x", "V", "X"}:  # "I." opens a roman list
+        return "roman-lower" if marker.islower() else "roman-upper"
+    letter = marker.strip("().")
+    if letter in {"v", "x", "V", "X"}:
+        return "ambiguous-lower" if letter.islower() else "ambiguous-upper"  # the 5th/10th roman or 22nd/24th letter
+    if len(letter) == 1 and letter.isalpha() and letter != "o":
+        return "alpha-lower" if letter.islower() else "alpha-upper"
+    return "bullet:" + marker
 
 
 def is_list_line(line: str) -> bool:

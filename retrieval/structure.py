@@ -19,6 +19,7 @@ from .headings import (
     heading_name,
     is_list_line,
     is_numbered_heading,
+    marker_style,
     section_kind,
 )
 from .lexicon.verdicts import is_catch_all, verdict_of
@@ -27,7 +28,7 @@ from .metadata import header_fields
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
 _INLINE_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][A-Za-z /\-]{2,40}?)[ \t]*:(?:\*\*|__)?[ \t]+(?=\S)")
 _PAGE_FOOTER = re.compile(
-    r"^[ \t]*(?:.{0,90}?\bpage[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
+    r"^[ \t]*(?:.{0,90}?\bpage:?[ \t]+\d+(?:[ \t]+of[ \t]+\d+)?|-[ \t]*\d+[ \t]*-|\d+[ \t]*/[ \t]*\d+)[ \t]*$", re.I)
 _ABBREVIATIONS = {
     "e.g", "i.e", "eg", "ie", "etc", "vs", "al", "dr", "mr", "mrs", "ms", "no", "fig", "approx",
     "u.s", "st", "inc", "co", "ltd", "jr", "sr", "jan", "feb", "mar", "apr", "jun", "jul", "aug",
@@ -120,6 +121,8 @@ def parse(text: str) -> Structure:
         open_section("Header", "header", 0)
 
     carried_lead: tuple[int, int] | None = None  # (lead-in unit index, group) from a paragraph just before a list block
+    # a list item cut by a page break ("... the following services have" | page footer and header | "not been ...")
+    carried_item: tuple[int, int | None, int | None, list[list]] | None = None
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
         next_block_is_list = (
@@ -141,7 +144,11 @@ def parse(text: str) -> Structure:
         lead_in_index: int | None = carried_lead[0] if carried_lead else None
         carried_lead = None
         last_item: int | None = None
+        levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker] per level
+        resumed = carried_item
+        carried_item = None
         table_block = sum(1 for s, e in block if CODE_ROW.match(text[s:e])) >= 2
+        width = max((len(text[s:e].rstrip()) for s, e in block), default=0)  # the block's wrap width
 
         def flush_prose(before_list: bool) -> None:
             nonlocal lead_in_index, list_group
@@ -168,6 +175,7 @@ def parse(text: str) -> Structure:
                 )
                 if is_lead:
                     lead_in_index = len(units) - 1
+                    levels.clear()
 
         after_heading = False
         for line_number, (start, end) in enumerate(block):
@@ -179,6 +187,10 @@ def parse(text: str) -> Structure:
             if _PAGE_FOOTER.match(line) or _key(line) in furniture:
                 flush_prose(before_list=False)  # a page break ends the running unit; the footer is not quotable
                 continue
+            if resumed is not None:
+                if line[:1].islower() and not BULLET.match(line):
+                    last_item, list_group, lead_in_index, levels = resumed
+                resumed = None
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
             previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
             continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
@@ -196,6 +208,7 @@ def parse(text: str) -> Structure:
                     open_section(name, section_kind(name), s)
                     units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
                 list_group = lead_in_index = last_item = None
+                levels.clear()
                 after_heading = True
                 continue
             inline = _INLINE_HEADING.match(line)
@@ -212,9 +225,11 @@ def parse(text: str) -> Structure:
                 if list_group is None:
                     list_group = new_group()
                 s, e = _trim(text, start + bullet.end(), end)
+                parent = _list_parent(levels, line, lead_in_index,
+                                      last_item if last_item is not None and _opens_list(text, units[last_item]) else None)
                 units.append(
                     RawUnit("list_item", s, e, len(sections) - 1, verdict=verdict_of(text[s:e]),
-                            catch_all=_catch_all_item(text[s:e]), parent_index=lead_in_index, group=list_group)
+                            catch_all=_catch_all_item(text[s:e]), parent_index=parent, group=list_group)
                 )
                 last_item = len(units) - 1
                 continue
@@ -225,6 +240,12 @@ def parse(text: str) -> Structure:
                 s, e = _trim(text, start, end)
                 units.append(RawUnit("code_row", s, e, len(sections) - 1, group=list_group or new_group()))
                 continue
+            if last_item is not None and not prose and _item_ended(previous, line, width):
+                # "7. ... (MRI)\nconditional labeling." then "Permanent implantation ... criteria are met:" starts a
+                # new paragraph: a short line that ends a sentence is the item's last line, not a wrapped one
+                last_item = None
+                list_group = lead_in_index = None
+                levels.clear()
             if last_item is not None and not prose:
                 # a hard-wrapped list item continues on this line
                 item = units[last_item]
@@ -235,6 +256,9 @@ def parse(text: str) -> Structure:
                 continue
             prose.append((start, end))
         flush_prose(before_list=next_block_is_list)
+        if last_item is not None and not text[units[last_item].start:units[last_item].end].rstrip().endswith(
+                (".", ";", ":", "!", "?")):
+            carried_item = (last_item, list_group, lead_in_index, levels)
         if next_block_is_list and lead_in_index is not None and units[lead_in_index].kind == "lead_in" and list_group is not None:
             carried_lead = (lead_in_index, list_group)
 
@@ -247,6 +271,46 @@ def parse(text: str) -> Structure:
 
 
 
+_AMBIGUOUS = {"ambiguous-upper": ("alpha-upper", "roman-upper"), "ambiguous-lower": ("alpha-lower", "roman-lower")}
+
+
+def _list_parent(levels: list[list], line: str, lead_in: int | None, opener: int | None) -> int | None:
+    """The unit a list item belongs to. "I. ... when ALL of the following are met:" followed by "A.", "B." nests them
+    under item I; the next "II." goes back to item I's level. `levels` ([style, parent, last marker] per level, outermost
+    first) is updated in place."""
+    style = marker_style(line)
+    marker = (BULLET.match(line) or re.match("", "")).group(0).strip().strip("().")
+    for depth in range(len(levels) - 1, -1, -1):
+        known, parent, last = levels[depth]
+        alpha, roman = _AMBIGUOUS.get(style, (None, None))
+        # "V." continues a lettered list only right after "U."; otherwise it is the roman numeral five
+        next_letter = known == alpha and len(last) == 1 and ord(marker) == ord(last) + 1
+        if known in (style, roman) or next_letter:
+            del levels[depth + 1:]
+            levels[depth][2] = marker
+            return parent
+    if opener is not None and levels:
+        levels.append([_AMBIGUOUS.get(style, (style,))[0], opener, marker])
+        return opener
+    if levels:
+        levels[-1][2] = marker
+        return levels[-1][1]
+    levels.append([_AMBIGUOUS.get(style, (style,))[0], lead_in, marker])
+    return lead_in
+
+
+def _item_ended(previous: str, line: str, width: int) -> bool:
+    """Does a list item end at the previous line? It does when that line ends a sentence well short of the wrap
+    width and this line starts a new one (in a PDF a hard-wrapped item fills its lines)."""
+    stripped = line.strip()
+    return (width >= 60 and previous.endswith(".") and len(previous) < 0.6 * width
+            and stripped[:1].isupper() and not BULLET.match(line))
+
+
+def _opens_list(text: str, unit: RawUnit) -> bool:
+    return text[unit.start:unit.end].rstrip().endswith(":")
+
+
 def _catch_all_item(item: str) -> bool:
     """A list item that states a verdict for every other use ("All other indications not listed above are
     investigational") is a catch-all like a statement's own "for all applications"."""
@@ -255,6 +319,9 @@ def _catch_all_item(item: str) -> bool:
 
 def _key(line: str) -> str:
     return " ".join(line.split()).lower()
+
+
+_OWNER_LINE = re.compile(r"\u00a9|copyright|proprietary|all rights reserved|licensee of")
 
 
 def running_lines(text: str, lines: list[tuple[int, int]]) -> set[str]:
@@ -266,13 +333,13 @@ def running_lines(text: str, lines: list[tuple[int, int]]) -> set[str]:
     for start, end in lines:
         line = text[start:end]
         key = _key(line)
-        if 8 <= len(key) <= 160 and not BULLET.match(line):
+        if (8 <= len(key) <= 160 or (len(key) <= 320 and _OWNER_LINE.search(key))) and not BULLET.match(line):
             seen.setdefault(key, []).append(start)
     furniture = set()
     for key, starts in seen.items():
         if len(starts) < 3 or min(b - a for a, b in zip(starts, starts[1:], strict=False)) < 600:
             continue
-        if key[-1] not in ".:;!?" or re.search(r"\u00a9|copyright|proprietary|all rights reserved", key):
+        if key[-1] not in ".:;!?" or _OWNER_LINE.search(key):
             furniture.add(key)
     return furniture
 

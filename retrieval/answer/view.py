@@ -87,9 +87,16 @@ def build_view(index: LoadedIndex, policy: PolicyRecord) -> PolicyView:
         candidates = [u for u in units if u.verdict and u.section_kind not in NEVER_STATEMENT_SECTIONS]
     for unit in candidates:
         statements[unit.unit_id] = Statement(unit)
+    by_id = {unit.unit_id: unit for unit in units}
     for unit in units:
-        if unit.kind == "list_item" and unit.parent in statements and unit.unit_id not in statements:
-            statements[unit.parent].items.append(unit)
+        if unit.kind != "list_item" or unit.unit_id in statements:
+            continue
+        # a nested list belongs to the statement above its parent item ("The member has either:" > "BMI of 40 ...")
+        parent, seen = unit.parent, 0
+        while parent is not None and parent not in statements and parent in by_id and seen < 8:
+            parent, seen = by_id[parent].parent, seen + 1
+        if parent in statements:
+            statements[parent].items.append(unit)
     ordered = sorted(statements.values(), key=lambda s: s.unit.start)
     return PolicyView(policy, ordered, by_kind, units)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
@@ -11,14 +13,34 @@ from .coverage import coverage
 
 
 def _bmi_fits(value: float, sentence: str) -> bool:
-    """ "BMI of 35 to 39.9 kg/m2" holds 37; "BMI of 40 kg/m2 or greater" holds 42."""
+    """ "BMI of 35 to 39.9 kg/m2" holds 37; "BMI of 40 kg/m2 or greater" holds 42; "a BMI below 35" holds 33. Only the
+    numbers right after a BMI mention count (not "hemoglobin A1c under 8" later in the same criterion)."""
     s = sentence.lower()
-    if "bmi" not in s:
-        return False
-    for lo, hi in lexicon.pattern("documents", "bmi_range").findall(s):
-        if float(lo) <= value <= float(hi):
+    for mention in re.finditer(r"\bbmi\b|body mass index", s):
+        near = s[mention.end():mention.end() + 45]
+        for lo, hi in lexicon.pattern("documents", "bmi_range").findall(near):
+            if float(lo) <= value <= float(hi):
+                return True
+        if any(value < float(limit) for limit in lexicon.pattern("documents", "bmi_below").findall(near)):
             return True
-    return any(value >= float(limit) for limit in lexicon.pattern("documents", "bmi_above").findall(s))
+        if any(value >= float(limit) for limit in lexicon.pattern("documents", "bmi_above").findall(near)):
+            return True
+    return False
+
+
+def bmi_finding(view: PolicyView, u: Understanding) -> Finding | None:
+    """The statement, or the item of a statement, whose BMI range holds the question's BMI ("my BMI is 33": not the
+    "35 to 39.9" criterion, but "surgery for members with a BMI below 35 ... is investigational")."""
+    if u.bmi is None:
+        return None
+    for statement in view.statements:
+        for unit in [statement.unit, *statement.items]:
+            if _bmi_fits(u.bmi, view.text_of(unit)):
+                verdict = unit.verdict or statement.unit.verdict
+                if unit is statement.unit:
+                    return Finding(view, verdict, [(unit, "verdict", 1.0)])
+                return Finding(view, verdict, [(unit, "item", 1.0), (statement.unit, "verdict", 1.0)], unit)
+    return None
 
 
 def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
@@ -37,6 +59,10 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     owner = {item.unit_id: s for s, item in pool}
     if u.bmi is not None:
         fits = [(s, item) for s, item in pool if _bmi_fits(u.bmi, view.text_of(item))]
+        if not fits:
+            found = bmi_finding(view, u)
+            if found is not None:
+                return found
         if fits:
             statement, item = fits[0]
             return Finding(view, statement.unit.verdict, [(item, "item", 1.0), (statement.unit, "verdict", 1.0)], item)
@@ -73,18 +99,23 @@ def following_list(view: PolicyView, statement: Statement) -> list[Unit]:
     after = [x for x in units if x.start > statement.unit.start]
     items: list[Unit] = []
     lead = None
+    own = {statement.unit.unit_id}  # the statement's own list, nested lists included
+    members: set[str] = set()
     for x in after:
         if lead is None:
             if x.kind in {"lead_in"} and not x.verdict:
                 lead = x
+                members = {x.unit_id}
                 continue
-            if x.kind == "list_item" and x.parent == statement.unit.unit_id:
+            if x.kind == "list_item" and x.parent in own:
+                own.add(x.unit_id)
                 continue
             if x.kind in {"sentence", "lead_in"}:
                 break
         else:
-            if x.kind == "list_item" and x.parent == lead.unit_id:
+            if x.kind == "list_item" and x.parent in members:
                 items.append(x)
+                members.add(x.unit_id)
             elif x.kind != "list_item":
                 break
     return items
