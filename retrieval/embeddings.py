@@ -51,6 +51,7 @@ class MiniLMEmbedder(_LangChainAdapter):
     see onnx_minilm.py) or, with POLICYQA_MODEL_RUNTIME=torch, on sentence-transformers; the vectors are the same."""
 
     name = "all-MiniLM-L6-v2"
+    semantic = True  # close vectors mean close meanings (titles of one service can be told apart from others)
     dim = 384
 
     def __init__(self, runtime: str | None = None) -> None:
@@ -147,6 +148,7 @@ class HashingEmbedder(_LangChainAdapter):
 
     name = "hashing-v1"
     dim = 384
+    semantic = False  # shared words and letters only: two titles' cosine says nothing about their meaning
 
     def encode(self, texts: Sequence[str], *, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)

@@ -165,39 +165,74 @@ def _sidecar(path: Path) -> dict[str, object]:
 # ---------------------------------------------------------------- payer
 
 
+def _norm(name: str) -> str:
+    """ "BlueCross  BlueShield" and "Blue Cross Blue Shield" are one name."""
+    name = " ".join(name.lower().split())
+    return re.sub(r"blue ?(cross|shield)", r"blue\1", name)
+
+
 @functools.cache
 def _payer_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
     canonical = {}
     for row in lexicon.rows("payers", "payer"):
         for alias in row["aliases"]:
-            canonical.setdefault(alias, row["payer"])
-        canonical.setdefault(row["payer"].lower(), row["payer"])
+            canonical.setdefault(_norm(alias), row["payer"])
+        canonical.setdefault(_norm(row["payer"]), row["payer"])
     aliases = sorted(canonical, key=len, reverse=True)
-    pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + "|".join(re.escape(a).replace(r"\ ", r"\s+") for a in aliases) + r")(?![A-Za-z0-9])", re.I)
+    body = "|".join(re.sub(r"blue(cross|shield)", r"blue\\s*\1", re.escape(a).replace(r"\ ", r"\s+")) for a in aliases)
+    pattern = re.compile(r"(?<![A-Za-z0-9])(?:" + body + r")(?![A-Za-z0-9])", re.I)
     return pattern, canonical
+
+
+@functools.cache
+def _programs() -> frozenset[str]:
+    return frozenset(row["payer"] for row in lexicon.rows("payers", "payer") if row.get("program"))
 
 
 def canonical_payer(name: str) -> str | None:
     """The table's name for a payer written any of its ways ("UHC" -> "UnitedHealthcare"); None when unknown."""
     pattern, canonical = _payer_pattern()
     match = pattern.fullmatch(name.strip())
-    return canonical[" ".join(match.group(0).lower().split())] if match else None
+    return canonical[_norm(match.group(0))] if match else None
 
 
 def _payer(text: str, title_hint: str | None) -> str | None:
-    """The payer the document names first: a name from the alias table, or a payer-like line standing alone at the
-    top ("Prairie Health Plan") when that comes before any table name (so "Lines of Business: Medicare Advantage"
-    below it is not taken for the payer)."""
+    """The document's own payer, from the strongest evidence its text gives:
+    1. a standalone payer-like line at the top ("Prairie Health Plan") that comes before any table name;
+    2. the first plan of the payer table in the opening lines or the HTML/PDF title;
+    3. the owner its copyright line names ("© 2025 SelectHealth");
+    4. a program of the table (Medicare, Medicaid): in a plan's policy "For Medicaid Plans: ..." names a line of
+       business, so a program is the payer only of a document that names no plan."""
     pattern, canonical = _payer_pattern()
-    match = pattern.search(text[:PAYER_SCAN_CHARS])
+    programs = _programs()
+    opening = [(m.start(), canonical[_norm(m.group(0))]) for m in pattern.finditer(text[:PAYER_SCAN_CHARS])]
+    hinted = [canonical[_norm(m.group(0))] for m in pattern.finditer(title_hint or "")]
     line = _payer_from_text(text)
     if line is not None:
         at = text.find(line)
-        if match is None or match.start() > at + len(line):
+        if not opening or opening[0][0] > at + len(line):
             return canonical_payer(line) or line
-    if match is not None:
-        return canonical[" ".join(match.group(0).lower().split())]
-    return payer_in_text("", title_hint)
+    plan = next((name for _, name in opening if name not in programs), None) or next(
+        (name for name in hinted if name not in programs), None)
+    if plan is not None:
+        return plan
+    owner = _copyright_owner(text)
+    if owner is not None:
+        return owner
+    return next((name for _, name in opening), None) or next(iter(hinted), None)
+
+
+def _copyright_owner(text: str) -> str | None:
+    owner_pattern = lexicon.pattern("documents", "copyright_owner")
+    not_owner = lexicon.pattern("documents", "not_payer_owner")
+    counts: dict[str, int] = {}
+    for match in owner_pattern.finditer(text):
+        name = match.group("name").strip(" .,-")
+        if len(name) < 3 or not_owner.search(name) or not re.search(r"[A-Za-z]{3}", name):
+            continue
+        name = canonical_payer(name) or name
+        counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: counts[n]) if counts else None
 
 
 def payer_in_text(text: str, title_hint: str | None = None) -> str | None:
@@ -206,7 +241,7 @@ def payer_in_text(text: str, title_hint: str | None = None) -> str | None:
     for source in (text[:PAYER_SCAN_CHARS], title_hint or ""):
         match = pattern.search(source)
         if match:
-            return canonical[" ".join(match.group(0).lower().split())]
+            return canonical[_norm(match.group(0))]
     return None
 
 

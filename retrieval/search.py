@@ -124,6 +124,7 @@ class LoadedIndex:
             if unit.embedded:
                 self._embedded_units[unit.doc_key].append(unit.unit_id)
         self._unit_vectors: dict[str, dict[str, np.ndarray]] = {}
+        self._title_vectors: dict[str, np.ndarray] = {}
         self._vectors_lock = threading.Lock()
 
         self._stemmer = Stemmer.Stemmer("english")
@@ -196,6 +197,16 @@ class LoadedIndex:
                     vectors = dict(zip(records.ids, records.embeddings if records.embeddings is not None else [], strict=False))
                     self._unit_vectors[unit.doc_key] = vectors
         return vectors.get(unit_id)
+
+    def title_similarity(self, a: str, b: str) -> float:
+        """Cosine of two policy titles' vectors; each title is embedded once, when a question first needs it."""
+        vectors = []
+        for title in (a, b):
+            vector = self._title_vectors.get(title)
+            if vector is None:
+                vector = self._title_vectors[title] = self.embedder.encode_query(title)
+            vectors.append(vector)
+        return float(vectors[0] @ vectors[1])
 
     def stats(self) -> dict[str, object]:
         by_payer: dict[str, int] = defaultdict(int)

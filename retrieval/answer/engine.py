@@ -29,7 +29,9 @@ class AnswerEngine:
         self.views = {key: build_view(self.index, p) for key, p in self.index.policies.items()}
         self.candidates = Candidates(self.index, self.settings)
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
-                                     profiles={key: profile(v) for key, v in self.views.items()})
+                                     profiles={key: profile(v) for key, v in self.views.items()},
+                                     title_similarity=self.index.title_similarity
+                                     if getattr(self.index.embedder, "semantic", False) else None)
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
 
     def ask(self, question: Any, *, history: list[str] | None = None, audience: str = "rep",
@@ -51,12 +53,12 @@ class AnswerEngine:
             u = self.reader.read(screened.text, history)
         if u.unknown_payer and not u.payers:
             payer = u.unknown_payer.title()
-            return self._unanswered(answer_id, question, audience, screened, notes, started,
+            return self._unanswered(answer_id, question, audience, screened, notes, started, u,
                                     f"I don't have any {payer} medical policies, so I can't say what {payer} covers. "
                                     f"I only answer from the policies loaded here, which are {self.candidates.payers_loaded()}'s.")
         keys = self.candidates.select(u)
         if not keys:
-            return self._unanswered(answer_id, question, audience, screened, notes, started,
+            return self._unanswered(answer_id, question, audience, screened, notes, started, u,
                                     self.candidates.nothing_found(u))
         findings = [find(self.index, self.views[key], u) for key in keys]
         if len(findings) == 1:
@@ -75,7 +77,9 @@ class AnswerEngine:
                 f"Ask one thing at a time."
             )
 
-    def _unanswered(self, answer_id, question, audience, screened, notes, started, message: str) -> Answer:
-        if unanswered_route(screened) == "off_topic":
+    def _unanswered(self, answer_id, question, audience, screened, notes, started, u, message: str) -> Answer:
+        # a question that names a health plan, a loaded policy's service or a code is about coverage, whatever its words
+        about_plans = bool(u.payers or u.unknown_payer or u.doc_keys or u.codes or u.policy_ids)
+        if not about_plans and unanswered_route(screened) == "off_topic":
             return compose.routed(answer_id, question, audience, "off_topic", notes, started)
         return compose.not_in_corpus(answer_id, question, audience, notes, started, message)

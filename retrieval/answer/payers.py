@@ -32,19 +32,28 @@ class PayerNames:
             for alias in row["aliases"]:
                 if members and alias not in self._named:
                     self._named[alias] = members
+            # a regional member by its family name and its region: "blue cross michigan", "bcbs of tennessee"
+            for name in members:
+                place = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", name.lower())
+                if place is None:
+                    continue
+                for alias in row["aliases"]:
+                    for form in row.get("regional_forms", ()):
+                        self._named.setdefault(_spaced(form.format(alias=alias, place=place.group(1))), set()).add(name)
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
-        self._unknown = [(alias, re.compile(rf"\b{re.escape(alias)}\b"))
+        self._unknown = [(alias, re.compile(rf"\b{re.escape(_spaced(alias))}\b"))
                          for group in ("payer", "family") for row in lexicon.rows("payers", group)
                          for alias in row["aliases"] if alias not in self._named]
         self.words = " ".join(self._named)
 
     def _add(self, alias: str, name: str) -> None:
-        self._named.setdefault(alias, set()).add(name)
+        self._named.setdefault(_spaced(alias), set()).add(name)
 
     def find(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
         """(loaded payers named, in load order; the first payer named that has no policy loaded, when none is)."""
         named: set[str] = set()
+        expanded = _spaced(expanded)
         if self._pattern is not None:
             for match in self._pattern.finditer(expanded):
                 named |= self._named[match.group(0)]
@@ -53,6 +62,11 @@ class PayerNames:
         if not found:
             unknown = next((alias for alias, pattern in self._unknown if pattern.search(expanded)), None)
         return found, unknown
+
+
+def _spaced(text: str) -> str:
+    """ "bluecross blueshield" is said and written as "blue cross blue shield" too."""
+    return re.sub(r"\bblue(cross|shield)", r"blue \1", text)
 
 
 def known_payer_aliases() -> tuple[str, ...]:

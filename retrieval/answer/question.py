@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from rapidfuzz import fuzz, process
@@ -36,7 +37,8 @@ def _cue(group: str) -> re.Pattern[str]:
 class QuestionReader:
     """Built once per loaded index: knows the corpus's services, payers, policy ids and vocabulary."""
 
-    def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None):
+    def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None,
+                 title_similarity: Callable[[str, str], float] | None = None):
         self._policies = policies
         self._vocab = vocabulary
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
@@ -62,7 +64,7 @@ class QuestionReader:
         for n, p in enumerate(policies.values()):
             self._id_order.setdefault((p.meta.policy_id or "").lower(), (n, p.meta.policy_id))
         self._services = ServiceIndex(policies, self._stem_vocab, profiles or {},
-                                      set(_content_words(self._payer_names.words)))
+                                      set(_content_words(self._payer_names.words)), title_similarity)
         self._payer_stems = self._services.payer_stems
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
@@ -121,7 +123,10 @@ class QuestionReader:
         payers = current.payers or last_service.payers
         if current.comparison and current.payers:
             payers = tuple(dict.fromkeys(last_service.payers + current.payers))
-        indication = current.indication
+        # the indication is what is left once the conversation's service is taken out, not a service this turn's words
+        # happened to brush ("cancer pain" is no BRCA policy's subject in a talk about spinal cord stimulators)
+        indication = tuple(w for w in self._indication(current.expanded, last_service.doc_keys, payers)
+                           if w not in current.negated)
         content = current.content
         if not indication and intent in {"coverage", "criteria", "codes"}:
             indication = last_service.indication
@@ -193,7 +198,8 @@ class QuestionReader:
             for abbreviation, abbreviation_words, expansion_words in abbreviations():
                 if expansion_words - {abbreviation} <= service | {abbreviation}:
                     service |= abbreviation_words
-        payer_words = set(_content_words(" ".join(payers).lower()))
+        names = " ".join(payers).lower()
+        payer_words = set(_content_words(names + " " + re.sub(r"\bblue(cross|shield)", r"blue \1", names)))
         words = []
         for word in _content_words(expanded):
             if word in service or word in payer_words or word in non_indication() or word.isdigit():

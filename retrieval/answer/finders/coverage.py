@@ -48,6 +48,12 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                     best = (score, statement, None if unit is statement.unit else unit)
     catch_all = next((s for s in view.statements
                       if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)), None)
+    if u.bmi is not None:
+        from .criteria import bmi_finding  # criteria imports this module
+
+        found = bmi_finding(view, u)
+        if found is not None:
+            return found
     if u.age is not None:
         fitting = [s for s in view.statements if _age_fits(u.age, view.text_of(s.unit))]
         if fitting:
