@@ -62,6 +62,9 @@ def _parser() -> argparse.ArgumentParser:
     from .cli_ask import add_ask_parser  # the answer command lives beside the engine
 
     add_ask_parser(sub)
+    from .cli_serve import add_serve_parser  # the HTTP API over the same index
+
+    add_serve_parser(sub)
     # the eval and the benchmark belong to the evals package (`python -m evals`, `python -m evals bench`): the
     # product imports nothing from its own test harness
     return parser

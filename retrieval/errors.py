@@ -40,3 +40,21 @@ class QuestionError(PolicyQAError):
 
 class QuoteIntegrityError(PolicyQAError):
     """A quote about to leave the engine does not match its source text."""
+
+
+class NotFoundError(PolicyQAError):
+    """A code, policy or payer asked for is not in the loaded index; names it and the closest ones that are."""
+
+    def __init__(self, field: str, value: str, message: str, close_matches: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.field = field
+        self.value = value
+        self.close_matches = close_matches
+
+
+class BadValueError(PolicyQAError):
+    """A lookup argument (a code, a payer, a filter) has a bad value; names the field."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field

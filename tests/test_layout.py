@@ -24,4 +24,4 @@ def test_retrieval_imports_nothing_from_evals() -> None:
 def test_the_cli_lists_only_the_product_commands() -> None:
     out = subprocess.run([sys.executable, "-m", "retrieval.cli", "--help"], cwd=ROOT, capture_output=True, text=True,
                          timeout=60)
-    assert "{ingest,search,stats,ask}" in out.stdout
+    assert "{ingest,search,stats,ask,serve}" in out.stdout
