@@ -4,11 +4,21 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8501
 HOST   ?= 127.0.0.1
+API_PORT ?= 8080
+API_HOST ?= 127.0.0.1
 STAMP  := $(VENV)/.installed
 
-.PHONY: install index run test test-fast lint eval bench audit clean
+.PHONY: install node index run serve test test-fast lint eval bench audit clean
 
 install: $(STAMP)
+
+# axe-core, the accessibility checker the browser test injects into each page, pinned in package-lock.json.
+NODE_STAMP := node_modules/.installed
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	@touch $(NODE_STAMP)
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,8 +35,13 @@ index: install
 run: index
 	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address $(HOST) --server.headless true --browser.gatherUsageStats false
 
+# The JSON HTTP API beside the app (OpenAPI page at /docs), over the same index. Beyond loopback
+# (`make serve API_HOST=0.0.0.0`) it refuses to start unless POLICYQA_API_TOKEN is set.
+serve: index
+	$(BIN)/policyqa serve --host $(API_HOST) --port $(API_PORT)
+
 # pytest exits 5 when it collected nothing: that must fail, not pass silently.
-test: install
+test: install node
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests were collected" >&2; exit 1; fi; exit $$rc
 
 test-fast: install
@@ -49,4 +64,4 @@ audit: install
 	$(BIN)/python .ci/audit.py
 
 clean:
-	rm -rf .index .pytest_cache .ruff_cache .hypothesis evals/reports
+	rm -rf .index .pytest_cache .ruff_cache .hypothesis evals/reports node_modules

@@ -16,6 +16,8 @@ import string
 import time
 import uuid
 from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -23,15 +25,19 @@ from retrieval import index as index_store
 from retrieval.answer import DISCLAIMER, Answer, AnswerEngine, Citation
 from retrieval.answer.compose import VERDICT_LABEL
 from retrieval.errors import IndexBusyError, IndexMissingError, PolicyQAError, QuestionError
-from retrieval.feedback import FeedbackLog
+from retrieval.feedback import MAX_COMMENT_CHARS, REASONS, FeedbackLog
 from retrieval.ingest import ingest
+from retrieval.originals import original_file
 from retrieval.privacy import mask
-from retrieval.search import CODE_PATTERN, LoadedIndex
+from retrieval.search import CODE_PATTERN, LoadedIndex, PolicyRecord
 from retrieval.settings import Settings
 
 log = logging.getLogger("policyqa.app")
 
 APP_TITLE = "Policy Q&A"
+# The only styling the pages add: static CSS (no markup, nothing from a user or a document) for what the theme
+# cannot say: the copy button and heading links visible to keyboard users, and a focus ring on every control.
+STYLESHEET = Path(__file__).resolve().parent / "views" / "app.css"
 APP_ICON = "🩺"
 AUDIENCE_TITLE = {"member": "Ask about a medical policy", "rep": "Policy Q&A — rep console"}
 AUDIENCE_INTRO = {
@@ -85,8 +91,20 @@ NEXT_STEP = {  # what the UI tells the user to do when the engine routes a quest
         "off_topic": "**Outside policy questions:** ask about coverage, criteria, codes, prior approval or dates.",
     },
 }
+# The rep is Customer Service: their notice says what the answers are and what to check, not whom to call.
+REP_NOTICE = ("For plan staff: answers are read from the plan's medical policies by an automated assistant; check "
+              "them against the quoted policy text. A medical policy is not medical advice and does not promise "
+              "payment: confirm the member's benefits and eligibility in their records before telling a caller what "
+              "is paid.")
+REP_READ_OUT = ("To read to the caller: this is what the plan's medical policy says. It is not medical advice and does "
+                "not promise payment; what is paid depends on the member's benefits and contract.")
+CRISIS_LINKS = (("Call 988", "tel:988"), ("Text 988", "sms:988"), ("Call 911", "tel:911"))  # tappable on a phone
+TRANSCRIPT_MARKUP = re.compile(r"\*\*")  # the engine's only markup: bold around the verdict label
 BUILD_STAGE = {"load": "Reading policies", "embed": "Embedding passages", "write": "Writing the index"}
 MAX_QUOTES = {"member": 3, "rep": 8}
+QUOTE_MARK = "Quoted in the answer"  # the heading the whole-policy page puts before the first quote ...
+QUOTE_ANCHOR = "quoted-in-the-answer"  # ... and the anchor Streamlit gives it, which the link's #fragment names
+MAX_HIGHLIGHTS = 20
 
 
 # ---------------------------------------------------------------- safe text
@@ -244,23 +262,56 @@ def on_feedback(audience: str, position: int) -> None:
         st.toast("Thanks — your feedback was saved.", icon=":material/check:")
 
 
+def on_feedback_reasons(audience: str, position: int) -> None:
+    """A thumbs down's reasons and note: a new line in the feedback file, the last for this answer id."""
+    turn = conversation(audience)[position]
+    answer = turn.answer
+    reasons = st.session_state.get(f"feedback_reasons_{turn.answer_id}") or []
+    comment = st.session_state.get(f"feedback_comment_{turn.answer_id}") or None
+    try:
+        FeedbackLog.from_settings(app_settings()).record(
+            answer_id=turn.answer_id, rating="down", question=turn.question, audience=audience,
+            verdict=answer.verdict if answer else None, route=answer.route if answer else None,
+            policies=[c.policy_id for c in answer.citations] if answer else (), reasons=reasons, comment=comment,
+        )
+    except OSError:
+        log.exception("feedback could not be written")
+        st.toast("Sorry — your feedback could not be saved.", icon=":material/error:")
+        return
+    st.session_state[f"feedback_sent_{turn.answer_id}"] = True
+
+
 def transcript(audience: str, turns: list[Turn]) -> str:
+    """Plain text for the call record: each question and answer with its quotes, then the disclaimer once."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     lines = [f"{APP_TITLE} transcript ({audience} view), {stamp}", ""]
+    disclaimer = None
     for n, turn in enumerate(turns, 1):
         lines.append(f"Q{n}: {mask(turn.question)}")
         if turn.answer is None:
             lines += [f"A{n}: {turn.error}", ""]
             continue
-        label = VERDICT_LABEL.get(turn.answer.verdict or "") or (turn.answer.route or "")
+        answer = turn.answer
+        label = VERDICT_LABEL.get(answer.verdict or "") or (answer.route or "")
         lines.append(f"A{n}: [{label}] answer id {turn.answer_id}" if label else f"A{n}: answer id {turn.answer_id}")
-        lines += [turn.answer.render_text(), ""]
+        lines.append(TRANSCRIPT_MARKUP.sub("", answer.answer))
+        for k, c in enumerate(answer.citations, 1):
+            lines.append(f"  [{k}] {c.payer} {c.policy_id} {c.title} — {c.section} [{c.start}:{c.end}]")
+            lines.append("      \u201c" + " ".join(c.quote.split()) + "\u201d")  # verbatim; only line breaks folded
+        lines.append("")
+        disclaimer = disclaimer or answer.disclaimer
+    if disclaimer:
+        lines += ["—" * 3, disclaimer]
     return "\n".join(lines)
 
 
 # ---------------------------------------------------------------- rendering
-def render_disclaimer() -> None:
-    st.info(DISCLAIMER, icon=":material/info:")
+def render_disclaimer(audience: str) -> None:
+    st.info(REP_NOTICE if audience == "rep" else DISCLAIMER, icon=":material/info:")
+
+
+def render_stylesheet() -> None:
+    st.html(STYLESHEET)  # a static CSS file; see STYLESHEET
 
 
 def verdict_chips(answer: Answer, audience: str) -> list[str]:
@@ -291,24 +342,71 @@ def quote_caption(c: Citation, audience: str) -> str:
     return md_escape(where + (f" · {dates}" if dates else ""))
 
 
-def passage_markdown(engine: AnswerEngine, c: Citation) -> str:
-    """The passage around a quote, with the quote highlighted; every character from the document is escaped."""
-    record = engine.index.policies.get(c.doc_key)
-    if record is None:
-        return md_escape(c.quote)
-    text = record.text
-    start, end = max(0, c.start - 350), min(len(text), c.end + 350)
+def highlighted_markdown(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> str:
+    """text[start:end] as escaped Markdown, lines and paragraphs kept, every span in `spans` on an orange background.
+    A highlight never crosses a line: each line's part of a span is its own directive, so none is left open."""
+    blocks: list[str] = []
+    lines: list[str] = []
+    pos = start
+    for line in text[start:end].split("\n"):
+        line_start, line_end = pos, pos + len(line)
+        pos = line_end + 1
+        if not line.strip():
+            if lines:
+                blocks.append("  \n".join(lines))
+                lines = []
+            continue
+        out, cursor = [], line_start
+        for s, e in sorted(spans):
+            s, e = max(s, cursor), min(e, line_end)
+            if s >= e:
+                continue
+            marked = " ".join(text[s:e].split())  # folds a stray \r or tab that would end the directive
+            out.append(md_escape(text[cursor:s]))
+            out.append(":orange-background[" + md_escape(marked) + "]" if marked else text[s:e])
+            cursor = e
+        out.append(md_escape(text[cursor:line_end]))
+        lines.append("".join(out))
+    if lines:
+        blocks.append("  \n".join(lines))
+    return "\n\n".join(blocks)
+
+
+def passage_bounds(engine: AnswerEngine, c: Citation) -> tuple[int, int]:
+    """The retrieval passage (chunk) that holds a quote, or 350 characters either side of it."""
     for chunk in engine.index.chunks:
         if chunk.doc_key == c.doc_key and chunk.start <= c.start and c.end <= chunk.end:
-            start, end = chunk.start, chunk.end
-            break
-    before, after = text[start:c.start], text[c.end:end]
-    if start > 0 and not text[start - 1].isspace():
-        before = "…" + before
-    if end < len(text):
-        after = after + "…"
-    highlighted = ":orange-background[" + md_escape(" ".join(c.quote.split())) + "]"
-    return _paragraphs(before) + highlighted + _paragraphs(after)
+            return chunk.start, chunk.end
+    text = engine.index.policies[c.doc_key].text
+    return max(0, c.start - 350), min(len(text), c.end + 350)
+
+
+def passages(engine: AnswerEngine, quotes: list[Citation]) -> list[tuple[Citation, str]]:
+    """Each passage around the quotes once, with every quote inside it highlighted: (its first quote, Markdown)."""
+    grouped: dict[tuple[str, int, int], list[Citation]] = {}
+    for c in quotes:
+        if c.doc_key in engine.index.policies:
+            grouped.setdefault((c.doc_key, *passage_bounds(engine, c)), []).append(c)
+    out = []
+    for (doc_key, start, end), group in grouped.items():
+        text = engine.index.policies[doc_key].text
+        body = highlighted_markdown(text, start, end, [(c.start, c.end) for c in group])
+        if start > 0 and not text[start - 1].isspace():
+            body = "…" + body
+        if end < len(text):
+            body += "…"
+        out.append((group[0], body))
+    return out
+
+
+def policy_link(quotes: list[Citation], first: Citation, audience: str) -> str:
+    """The URL (relative to the app) of the whole-policy page, every quote of `first`'s policy highlighted and the
+    page scrolled to `first`. Embedded, the page stays embedded."""
+    spans = ",".join(f"{c.start}-{c.end}" for c in quotes if c.doc_key == first.doc_key)
+    params = {"doc": first.doc_key, "hl": spans, "at": first.start, "view": audience}
+    if st.context.is_embedded:
+        params["embed"] = "true"
+    return "policy?" + urlencode(params) + "#" + QUOTE_ANCHOR
 
 
 def policy_codes(engine: AnswerEngine, doc_key: str) -> list[str]:
@@ -327,20 +425,47 @@ def render_answer(engine: AnswerEngine, turn: Turn, audience: str, position: int
         return
     st.markdown(" ".join(verdict_chips(answer, audience)))
     st.markdown(answer_markdown(answer.answer))
-    if answer.route is not None:
-        box = st.error if answer.route == "crisis" else st.info
-        box(NEXT_STEP[audience].get(answer.route, NEXT_STEP[audience]["not_in_corpus"]), icon=":material/arrow_forward:")
+    if answer.route == "crisis":
+        st.error(NEXT_STEP[audience]["crisis"], icon=":material/emergency:")
+        render_crisis_links()
+    elif answer.route is not None:
+        st.info(NEXT_STEP[audience].get(answer.route, NEXT_STEP[audience]["not_in_corpus"]), icon=":material/arrow_forward:")
     quotes = evidence(answer, audience)
     if quotes:
-        render_quotes(engine, quotes, audience)
-    if audience == "rep" or answer.route is not None:
-        # a member's answer text already carries it; a rep reads it out with the quote
+        render_quotes(engine, quotes, answer, audience)
+    # After a crisis message nothing about policies or payment follows. A rep reads the disclaimer out with the
+    # quote; a member's answer text already carries it, so only a routed answer needs it here.
+    if answer.route != "crisis" and audience == "rep":
+        st.caption(REP_READ_OUT)
+    elif answer.route not in {None, "crisis"}:
         st.caption(md_escape(answer.disclaimer))
     feedback, meta = st.columns([1, 4], vertical_alignment="center")
     with feedback:
         st.feedback("thumbs", key=f"feedback_{turn.answer_id}", on_change=on_feedback, args=(audience, position))
     if audience == "rep":
         meta.caption(f"Answered in {answer.latency_ms:.0f} ms · answer {turn.answer_id}")
+    if st.session_state.get(f"feedback_{turn.answer_id}") == 0:
+        render_what_was_wrong(turn, audience, position)
+
+
+def render_crisis_links() -> None:
+    """988 and 911 as links a phone dials (or texts) with one tap."""
+    for column, (label, url) in zip(st.columns(len(CRISIS_LINKS)), CRISIS_LINKS, strict=True):
+        icon = ":material/sms:" if url.startswith("sms:") else ":material/call:"
+        column.link_button(label, url, icon=icon, type="primary" if url == "tel:988" else "secondary", width="stretch")
+
+
+def render_what_was_wrong(turn: Turn, audience: str, position: int) -> None:
+    """After a thumbs down: a few choices and an optional note, stored with the rating."""
+    if st.session_state.get(f"feedback_sent_{turn.answer_id}"):
+        st.caption("Thanks — what you told us was saved.")
+        return
+    with st.form(key=f"feedback_form_{turn.answer_id}"):
+        st.pills("What was wrong?", list(REASONS), format_func=REASONS.__getitem__, selection_mode="multi",
+                 key=f"feedback_reasons_{turn.answer_id}")
+        st.text_area("Anything else? (optional)", key=f"feedback_comment_{turn.answer_id}", max_chars=MAX_COMMENT_CHARS,
+                     height=68, placeholder="Please leave out names, member IDs and other personal details.")
+        st.form_submit_button("Send", icon=":material/send:", on_click=on_feedback_reasons, args=(audience, position))
 
 
 def evidence(answer: Answer, audience: str) -> list[Citation]:
@@ -351,30 +476,46 @@ def evidence(answer: Answer, audience: str) -> list[Citation]:
     return quotes[: MAX_QUOTES[audience]] or list(answer.citations[:1])
 
 
-def render_quotes(engine: AnswerEngine, quotes: list[Citation], audience: str) -> None:
-    """The quotes, grouped under one line per policy section that names the policy, section and dates."""
-    st.markdown("**What the policy says**" if audience == "member" else "**Evidence**")
+def _folded(text: str) -> str:
+    return " ".join(text.split())
+
+
+def render_quotes(engine: AnswerEngine, quotes: list[Citation], answer: Answer, audience: str) -> None:
+    """The quotes, grouped under one line per policy section that names the policy, section and dates, each group
+    with a way to the whole policy. A member's answer text already quotes the policy: those quotes are not repeated."""
+    said = _folded(answer.answer)
     groups: list[list[Citation]] = []
     for c in quotes:
         if groups and (groups[-1][0].doc_key, groups[-1][0].section) == (c.doc_key, c.section):
             groups[-1].append(c)
         else:
             groups.append([c])
+    unsaid = [c for c in quotes if audience == "rep" or _folded(c.quote) not in said]
+    if audience == "rep":
+        st.markdown("**Evidence**")
+    else:
+        st.markdown("**What the policy says**" if unsaid else "**Where this comes from**")
     for group in groups:
         st.caption(quote_caption(group[0], audience))
         if audience == "rep":
             for c in group:
                 st.code(c.quote, language=None, wrap_lines=True)  # its copy icon copies the quote exactly as written
         else:
-            st.markdown("\n>\n".join("> “" + md_escape(c.quote) + "”" for c in group))
+            rest = [c for c in group if c in unsaid]
+            if rest:
+                st.markdown("\n>\n".join("> “" + md_escape(c.quote) + "”" for c in rest))
+        if group[0].doc_key in engine.index.policies:
+            st.link_button("Open the whole policy", policy_link(quotes, group[0], audience), type="tertiary",
+                           icon=":material/open_in_new:", help="Opens the full policy text in a new tab, with this "
+                           "quote highlighted, and the original file to download.")
     if audience == "rep":
         codes = policy_codes(engine, quotes[0].doc_key)
         if codes:
             st.caption(md_escape(f"Codes in {quotes[0].policy_id}: {', '.join(codes)}"))
     with st.expander("See the quote in the policy text", icon=":material/article:"):
-        for c in quotes[:3]:
-            st.caption(md_escape(f"{c.payer} {c.policy_id} {c.title} — {c.section}"))
-            st.markdown(passage_markdown(engine, c))
+        for first, body in passages(engine, quotes)[:3]:
+            st.caption(md_escape(f"{first.payer} {first.policy_id} {first.title} — {first.section}"))
+            st.markdown(body)
 
 
 def example_questions(engine: AnswerEngine, audience: str) -> list[str]:
@@ -408,6 +549,29 @@ def payer_filter(shared: LoadedIndex, settings: Settings, audience: str) -> str 
     return payer
 
 
+@st.cache_data(max_entries=8, show_spinner=False)
+def index_updated(settings_key: str, generation: str, _settings: Settings) -> str | None:
+    """When the served index was built, as a date a person reads ("December 5, 2026"); None if unknown."""
+    served = index_store.active_generation(_settings)
+    built = served.manifest.get("built_at") if served is not None and served.name == generation else None
+    if not isinstance(built, int | float):
+        return None
+    day = datetime.fromtimestamp(built, UTC)
+    return f"{day:%B} {day.day}, {day.year}"
+
+
+def plural(n: int, word: str, words: str) -> str:
+    return f"{n:,} {word if n == 1 else words}"
+
+
+def corpus_line(engine: AnswerEngine, updated: str | None) -> str:
+    """What a rep needs to know about what is loaded: "9 policies from 6 plans, updated December 5, 2026"."""
+    policies = engine.index.policies.values()
+    line = (f"{plural(len(policies), 'policy', 'policies')} from "
+            f"{plural(len({p.meta.payer for p in policies}), 'plan', 'plans')}")
+    return line + (f", updated {updated}" if updated else "")
+
+
 def render_sidebar(engine: AnswerEngine, audience: str, turns: list[Turn], payer: str | None) -> None:
     policies = sorted(engine.index.policies.values(), key=lambda p: (p.meta.payer, p.meta.policy_id))
     with st.sidebar:
@@ -421,16 +585,14 @@ def render_sidebar(engine: AnswerEngine, audience: str, turns: list[Turn], payer
             if not shown:
                 st.caption("No policy matches.")
         if audience == "rep":
-            stats = engine.index.stats()
-            st.caption(md_escape(
-                f"Index ready: {stats['documents']} policies, {stats['chunks']} passages, "
-                f"{stats['embedder']}, generation {stats['generation']}"
-            ))
+            settings = engine.settings
+            st.caption(md_escape(corpus_line(engine, index_updated(index_key(settings), engine.index.generation,
+                                                                   settings))))
             st.download_button("Download transcript", data=transcript(audience, turns), disabled=not turns,
                                file_name=f"policyqa-transcript-{datetime.now(UTC):%Y%m%d-%H%M}.txt",
-                               mime="text/plain", icon=":material/download:", width="stretch")
+                               mime="text/plain", icon=":material/download:", width="stretch", on_click="ignore")
         else:
-            st.caption(f"Answers come from {len(policies)} medical {'policy' if len(policies) == 1 else 'policies'}.")
+            st.caption(f"Answers come from {plural(len(policies), 'medical policy', 'medical policies')}.")
             st.markdown(CONTACT_LINE)
         if turns and st.button("Start a new conversation", icon=":material/restart_alt:", width="stretch",
                                key=f"reset_{audience}"):
@@ -445,11 +607,17 @@ def queue_example(audience: str) -> None:
         st.session_state[f"pending_question_{audience}"] = picked
 
 
+def too_long_message(length: int, limit: int) -> str:
+    return (f"**Not sent:** your message is {length:,} characters long, and the limit is {limit:,}. "
+            "Paste only the part with your question, or ask one thing at a time.")
+
+
 def render_chat_page(audience: str) -> None:
     """One page of the app: the member help page or the rep console."""
-    st.title(AUDIENCE_TITLE[audience])
+    render_stylesheet()
+    st.title(AUDIENCE_TITLE[audience], anchor=False)
     st.caption(AUDIENCE_INTRO[audience])
-    render_disclaimer()  # first, so it is on screen before anything can fail or be asked
+    render_disclaimer(audience)  # first, so it is on screen before anything can fail or be asked
     settings = app_settings()
     try:
         shared = load_index(settings)
@@ -462,11 +630,17 @@ def render_chat_page(audience: str) -> None:
     turns = conversation(audience)
 
     # A chat input at the top level is pinned to the bottom of the page wherever it is called; calling it first
-    # tells this run whether a question is coming before the examples are drawn.
-    question = st.chat_input(PLACEHOLDER[audience], max_chars=settings.max_question_chars,
-                             key=f"chat_input_{audience}") or st.session_state.pop(f"pending_question_{audience}", None)
+    # tells this run whether a question is coming before the examples are drawn. It has no max_chars: the browser
+    # would silently drop a longer paste, so the length is checked here, where the user can be told.
+    question = st.chat_input(PLACEHOLDER[audience], key=f"chat_input_{audience}") \
+        or st.session_state.pop(f"pending_question_{audience}", None)
+    too_long = None
+    if question and len(question) > settings.max_question_chars:
+        too_long, question = len(question), None
     for position, turn in enumerate(turns):
         render_turn(engine, turn, audience, position)
+    if too_long is not None:
+        st.warning(too_long_message(too_long, settings.max_question_chars), icon=":material/content_cut:")
     if not turns and not question:
         examples = example_questions(engine, audience)
         if examples:
@@ -486,16 +660,109 @@ def render_turn(engine: AnswerEngine, turn: Turn, audience: str, position: int) 
         render_answer(engine, turn, audience, position)
 
 
+# ---------------------------------------------------------------- the whole policy
+def policy_spans(raw: str, length: int) -> list[tuple[int, int]]:
+    """`hl=4123-4178,5000-5020` from the URL: spans inside the text, anything else dropped (it came from a URL)."""
+    spans = []
+    for part in raw.split(",")[:MAX_HIGHLIGHTS]:
+        start, _, end = part.partition("-")
+        if start.isdigit() and end.isdigit() and 0 <= int(start) < int(end) <= length:
+            spans.append((int(start), int(end)))
+    return spans
+
+
+def policy_blocks(record: PolicyRecord) -> list[tuple[str | None, int, int]]:
+    """The policy as (heading, body start, body end) in text order. A heading written in the text is shown as the
+    heading and left out of the body; an inferred one (restored by the loader) is shown above its whole section."""
+    text = record.text
+    sections = sorted(record.sections, key=lambda s: s.start)
+    blocks: list[tuple[str | None, int, int]] = []
+    if not sections or sections[0].start > 0:
+        blocks.append((None, 0, sections[0].start if sections else len(text)))
+    for section in sections:
+        body = section.start
+        if not section.inferred:
+            line_end = text.find("\n", section.start)
+            line_end = section.end if line_end == -1 or line_end > section.end else line_end
+            if section.name.casefold() in text[section.start:line_end].casefold():
+                body = line_end
+        blocks.append((None if section.kind == "header" else section.name, body, section.end))
+    return blocks
+
+
+def render_policy_page() -> None:
+    """The whole policy, as the index holds it (every answer's offsets refer to this text): headings, the quoted
+    spans highlighted, the page scrolled to the first one, and the original file to download."""
+    render_stylesheet()
+    params = st.query_params
+    audience = "rep" if params.get("view") == "rep" else "member"
+    settings = app_settings()
+    try:
+        shared = load_index(settings)
+    except PolicyQAError as exc:
+        st.title("Medical policy", anchor=False)
+        st.error(f"The policies can't be loaded right now: {md_escape(str(exc))}", icon=":material/error:")
+        st.markdown(CONTACT_LINE)
+        st.stop()
+    record = shared.policies.get(params.get("doc", ""))
+    if record is None:
+        st.title("Medical policy", anchor=False)
+        st.warning("This link doesn't name a policy that is loaded here. Ask your question again and open the policy "
+                   "from the answer.", icon=":material/search_off:")
+        st.markdown(CONTACT_LINE)
+        return
+    meta, text = record.meta, record.text
+    spans = policy_spans(params.get("hl", ""), len(text))
+    at = params.get("at", "")
+    target = int(at) if at.isdigit() and int(at) < len(text) else (spans[0][0] if spans else None)
+
+    st.title(f"{meta.payer} medical policy {meta.policy_id}: {meta.title}", anchor=False)
+    dates = [f"{label} {value}" for label, value in (("reviewed", meta.reviewed), ("revised", meta.revised),
+                                                     ("effective", meta.effective)) if value]
+    st.caption(md_escape(" · ".join(["The policy's own text", *dates])))
+    render_disclaimer(audience)
+    original = original_file(settings, record)
+    if original is not None:
+        st.download_button(f"Download the original ({original.path.suffix.lstrip('.').upper()})",
+                           data=original.path.read_bytes(), file_name=original.file_name, mime=original.mime,
+                           icon=":material/download:", on_click="ignore")
+    else:
+        st.download_button("Download the policy text", data=text, file_name=f"{meta.policy_id}.txt", mime="text/plain",
+                           icon=":material/download:", on_click="ignore")
+    if spans:
+        st.caption("The quoted passages are highlighted.")
+    st.divider()
+    for heading, start, end in policy_blocks(record):
+        if heading:
+            st.header(md_escape(heading), anchor=False)
+        if target is not None and start <= target < end:
+            # the scroll target: a heading whose anchor the link's #fragment names; Streamlit scrolls it into view
+            cut = text.rfind("\n\n", start, target + 1)
+            cut = start if cut == -1 else cut
+            if text[start:cut].strip():
+                st.markdown(highlighted_markdown(text, start, cut, spans))
+            st.markdown(f"### {QUOTE_MARK}")  # plain words: an icon would change the anchor
+            st.markdown(highlighted_markdown(text, cut, end, spans))
+            target = None
+        elif text[start:end].strip():
+            st.markdown(highlighted_markdown(text, start, end, spans))
+
+
 # ---------------------------------------------------------------- entry point
 def main() -> None:
     embedded = bool(st.context.is_embedded)
     st.set_page_config(page_title=APP_TITLE, page_icon=APP_ICON, layout="centered",
                        initial_sidebar_state="collapsed" if embedded else "auto")
     member = st.Page("views/member.py", title="Member help", icon=":material/help:", default=True)
-    rep = st.Page("views/rep.py", title="Rep console", icon=":material/support_agent:", url_path="rep")
-    # Embedded on a plan's help page (`?embed=true`), the member view stands alone: no way to the rep console.
-    pages = [member] if embedded else [member, rep]
-    st.navigation(pages, position="hidden" if embedded else "top").run()
+    # Hidden pages are reached by their URL, never linked from another page: the member page shows no way to the rep
+    # console, and the whole-policy page is opened from a quote.
+    rep = st.Page("views/rep.py", title="Rep console", icon=":material/support_agent:", url_path="rep",
+                  visibility="hidden")
+    policy = st.Page("views/policy.py", title="Medical policy", icon=":material/article:", url_path="policy",
+                     visibility="hidden")
+    # Embedded on a plan's help page (`?embed=true`), the member view stands alone: the rep console is not served.
+    pages = [member, policy] if embedded else [member, rep, policy]
+    st.navigation(pages, position="hidden").run()
 
 
 if __name__ == "__main__":

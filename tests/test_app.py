@@ -1,4 +1,6 @@
-"""The Streamlit front end through AppTest: disclaimer, answers with evidence, follow-ups, routes, views, feedback, safety."""
+"""The Streamlit front end through AppTest: disclaimer, answers with evidence, follow-ups, routes, views, feedback, safety.
+
+Issue 12's user-interface items are in tests/test_app_issue12.py, beside the browser checks in tests/test_browser.py."""
 
 from __future__ import annotations
 
@@ -111,13 +113,22 @@ def shown(node) -> str:
 
 
 # ---------------------------------------------------------------- disclaimer
+def notice(page: str) -> str:
+    """The disclaimer box at the top of a page: the standard one for members, the staff wording for reps."""
+    import app
+
+    return app.REP_NOTICE if page == "rep" else DISCLAIMER
+
+
 @pytest.mark.parametrize("page", ["member", "rep"])
 def test_disclaimer_is_on_screen_on_first_render_before_any_question(app_env: Path, page: str) -> None:
     at = open_app(page)
     assert not at.chat_message
-    assert [i.value for i in at.info][0] == DISCLAIMER
+    assert [i.value for i in at.info][0] == notice(page)
     assert "not medical advice" in DISCLAIMER and "automated assistant" in DISCLAIMER
     assert "Customer Service" in DISCLAIMER and "doctor" in DISCLAIMER and "contract" in DISCLAIMER
+    text = notice(page)
+    assert "not medical advice" in text and "automated assistant" in text and "does not promise payment" in text
 
 
 def test_disclaimer_stays_after_questions(app_env: Path) -> None:
@@ -151,7 +162,7 @@ def test_member_answer_is_plain_with_quote_and_no_rep_jargon(app_env: Path) -> N
     answer = last_answer(at)
     assert VERDICT_LABEL["investigational"] in unescape(answer.markdown[0].value)
     text = shown(answer)
-    assert "> “" + SEED_VERDICT_QUOTE in text
+    assert "The policy says: “" + SEED_VERDICT_QUOTE in text  # the policy's own words, labelled as such
     assert "Wellmark medical policy 02.01.18 (Prolotherapy), section “Policy”" in text
     assert "reviewed October 2020" in text
     assert "Customer Service" in text
@@ -227,6 +238,9 @@ def test_crisis_in_rep_view_tells_the_rep_to_give_988_and_911(app_env: Path) -> 
     at = open_app("rep")
     ask(at, "the caller says she wants to end her life, I want to kill myself")
     assert "988" in last_answer(at).error[0].value and "911" in last_answer(at).error[0].value
+    import app
+
+    assert app.REP_READ_OUT not in shown(last_answer(at))  # nothing about payment after a crisis, for reps either
 
 
 # ---------------------------------------------------------------- audiences
@@ -236,7 +250,7 @@ def test_audience_switch_changes_the_view(app_env: Path) -> None:
     assert not at.sidebar.get("download_button")
     at.switch_page("views/rep.py").run()
     assert at.title[0].value.startswith("Policy Q&A — rep console")
-    assert at.info[0].value == DISCLAIMER
+    assert at.info[0].value == notice("rep")
     assert at.sidebar.get("download_button")
     at.sidebar.selectbox[0].set_value("Wellmark").run()
     ask(at, KNEE)
@@ -264,7 +278,7 @@ def test_rep_transcript_download_holds_the_conversation_masked(app_env: Path) ->
 
     text = app.transcript("rep", at.session_state["conversation_rep"])
     assert "[SSN]" in text and "123-45-6789" not in text
-    assert SEED_VERDICT_QUOTE in text and DISCLAIMER in text
+    assert SEED_VERDICT_QUOTE in text and text.count(DISCLAIMER) == 1
 
 
 # ---------------------------------------------------------------- corpus sidebar
@@ -277,7 +291,7 @@ def test_sidebar_lists_policies_and_payer_filter_picks_the_home_payer(app_env: P
     at = open_app("rep")
     assert listed_policies(at) == ["BH-MED-114", "NWM-2.01.05", "THP-001", "02.01.18"]  # by payer, then number
     assert "Wellmark · reviewed October 2020" in shown(at.sidebar)
-    assert "Index ready: 4 policies" in shown(at.sidebar)
+    assert "4 policies from 4 plans, updated " in shown(at.sidebar)
     at.sidebar.text_input[0].input("prolo").run()
     assert listed_policies(at) == ["NWM-2.01.05", "02.01.18"]
     at.sidebar.text_input[0].input("").run()
@@ -303,7 +317,7 @@ def test_missing_index_is_built_with_a_progress_bar_instead_of_failing(
     monkeypatch.setenv("POLICYQA_EMBEDDER", "hashing")
     at = open_app("rep")
     assert (tmp_path / "new-index" / "ACTIVE.json").exists()
-    assert at.info[0].value == DISCLAIMER
+    assert at.info[0].value == notice("rep")
     assert listed_policies(at) == ["BH-MED-114"]
     assert not at.get("progress")  # the bar is cleared once the index is served
     ask(at, "Is acupuncture covered?")
@@ -388,7 +402,13 @@ def assert_inert(at: AppTest) -> None:
 def test_no_unsafe_html_anywhere_in_the_front_end() -> None:
     for path in [APP, *sorted((ROOT / "views").glob("*.py"))]:
         source = path.read_text(encoding="utf-8")
-        assert "unsafe_allow_html" not in source and "st.html" not in source, path
+        # the one st.html call loads the static stylesheet (a Path, so Streamlit wraps it in <style>): no markup
+        source = source.replace("st.html(STYLESHEET)", "", 1 if path == APP else 0)
+        assert "unsafe_allow_html" not in source and "st.html" not in source and "components" not in source, path
+    import app
+
+    css = app.STYLESHEET.read_text(encoding="utf-8")
+    assert app.STYLESHEET.suffix == ".css" and "<" not in css and "url(" not in css and "@import" not in css
 
 
 def test_md_escape_makes_every_markdown_construct_inert() -> None:

@@ -89,9 +89,21 @@ def test_feedback_is_appended_masked_and_read_back(tmp_path: Path) -> None:
     assert rows[0] == {
         "answer_id": "a1", "rating": "up", "audience": "member", "question": "SSN [SSN]: is prolotherapy covered?",
         "verdict": "investigational", "route": None, "policies": ["02.01.18", "NWM-2.01.05"], "at": first.at,
+        "reasons": [], "comment": None,
     }
     assert "123-45-6789" not in path.read_text(encoding="utf-8")
     assert log.read()[0] == first
+
+
+def test_thumbs_down_reasons_and_comment_are_stored_masked_and_checked(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "f.jsonl")
+    entry = log.record(answer_id="a1", rating="down", question="q", audience="member",
+                       reasons=["wrong_verdict", "unclear", "wrong_verdict"], comment="  my SSN is 123-45-6789  ")
+    assert entry.reasons == ("wrong_verdict", "unclear") and entry.comment == "my SSN is [SSN]"
+    assert log.read() == [entry]
+    assert log.record(answer_id="a2", rating="down", question="q", audience="rep", comment="   ").comment is None
+    with pytest.raises(ValueError, match="'because'"):
+        log.record(answer_id="a1", rating="down", question="q", audience="rep", reasons=["because"])
 
 
 def test_feedback_rating_must_be_up_down_or_none(tmp_path: Path) -> None:
