@@ -9,7 +9,7 @@ from conftest import EVAL_CORPUS
 
 from retrieval.answer import DISCLAIMER, AnswerEngine
 from retrieval.errors import QuestionError
-from retrieval.lexicon.verdicts import verdict_of
+from retrieval.lexicon.verdicts import polarity_agrees
 
 LEAD_IN = "Prolotherapy is considered investigational for all applications, including but not limited to:"
 
@@ -99,7 +99,9 @@ def test_comparison_shows_each_payer_and_no_single_verdict(engine):
 ])
 def test_routes_abstain_and_say_what_to_do_next(engine, question, route, must_say):
     answer = engine.ask(question, audience="member")
-    assert (answer.route, answer.abstained, answer.verdict, answer.citations) == (route, True, None, ())
+    assert (answer.route, answer.abstained, answer.verdict) == (route, True, None)
+    # advice is declined; what the loaded policy says about the service may follow it, quoted (issue 12, item 5)
+    assert answer.citations == () or (route == "medical_advice" and answer.citations[0].policy_id == "02.01.18")
     assert must_say in answer.answer
 
 
@@ -139,7 +141,7 @@ def test_every_quote_is_verbatim_and_every_verdict_is_stated_by_a_quote(engine):
         for c in answer.citations:
             assert _source_text(engine, c.source)[c.start:c.end] == c.quote
         if answer.verdict not in (None, "no_statement"):
-            assert any(verdict_of(c.quote) == answer.verdict for c in answer.citations), item["id"]
+            assert any(polarity_agrees(answer.verdict, c.quote) for c in answer.citations), item["id"]
 
 
 def test_an_answer_writer_rewords_the_text_but_not_the_verdict_or_quotes(engine):

@@ -214,3 +214,41 @@ def test_a_payer_named_any_of_its_ways_gets_its_official_name() -> None:
     assert canonical_payer("UHC") == canonical_payer("united healthcare") == "UnitedHealthcare"
     assert canonical_payer("Prairie Health Plan") is None  # not in the table: kept as the document writes it
     assert payer_in_text("Blue Cross and Blue Shield of Alabama\nMedical Policy\n") == "Blue Cross and Blue Shield of Alabama"
+
+
+# --- payers read from free text (issue 11, third dev batch) ----------------------------------------------------------
+from retrieval.answer.payers import PayerNames  # noqa: E402
+from retrieval.metadata import _payer  # noqa: E402
+
+
+def test_a_program_named_in_a_plans_notice_is_not_its_payer():
+    text = ("National Medical Policy\n\nSubject: Bariatric Surgery\nPolicy Number: NMP78\n\n"
+            "For Medicaid Plans: Please refer to the appropriate Medicaid Manuals before applying Health Net Medical "
+            "Policies.\n")
+    assert _payer(text, None) == "Health Net"
+
+
+def test_a_document_that_names_only_the_program_is_the_programs():
+    assert _payer("Local Coverage Determination (LCD)\nGlucose Monitors L33822\nMedicare coverage for ...", None) == "Medicare"
+
+
+def test_a_payer_the_table_does_not_know_comes_from_the_copyright_line_not_the_code_sets_owner():
+    text = ("Medical Policy\nSleep Apnea Appliances\nPolicy # 596\n\nCPT codes, descriptions and other data only are "
+            "copyright 2024 American Medical Association. All rights reserved.\n\n© 2025 Zephyr Health Plan. All rights "
+            "reserved.\n")
+    assert _payer(text, None) == "Zephyr Health Plan"
+
+
+def test_bluecross_written_as_one_word_is_blue_cross():
+    assert _payer("BlueCross BlueShield of Tennessee\nMedical Policy Manual\n", None) == "BlueCross BlueShield of Tennessee"
+
+
+@pytest.mark.parametrize(("question", "payer"), [
+    ("will blue cross michigan pay for my varicose veins", "Blue Cross Blue Shield of Michigan"),
+    ("does blue cross of tennessee cover a spinal cord stimulator", "BlueCross BlueShield of Tennessee"),
+    ("tennessee blue cross scs", "BlueCross BlueShield of Tennessee"),
+    ("does health net cover the sleeve", "Health Net"),
+])
+def test_a_regional_blue_plan_or_a_brand_is_named_the_way_people_say_it(question, payer):
+    names = PayerNames(["Blue Cross Blue Shield of Michigan", "BlueCross BlueShield of Tennessee", "Health Net", "Ambetter"])
+    assert names.find(question) == ((payer,), None)

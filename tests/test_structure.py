@@ -407,3 +407,39 @@ def test_bluestem_headings_directly_above_their_body_open_sections() -> None:
 )
 def test_split_sentences(text: str, sentences: list[str]) -> None:
     assert [text[s:e] for s, e in split_sentences(text, 0, len(text))] == sentences
+
+
+def _units_with_text(text: str):
+    structure = parse(text)
+    return [(u, text[u.start:u.end]) for u in structure.units]
+
+
+def test_a_nested_criteria_list_belongs_to_the_item_that_leads_into_it():
+    text = ("POLICY STATEMENT:\n"
+            "I. Chiropractic care is medically appropriate when ALL of the following criteria are met:\n"
+            "A. the member has a neuromusculoskeletal condition; and\n"
+            "B. there is a written treatment plan.\n"
+            "II. Maintenance chiropractic care is considered not medically necessary.\n"
+            "V. Routine x-rays of the spine are considered not medically necessary.\n")
+    units = _units_with_text(text)
+    index = {t.split(" ")[0]: n for n, (_, t) in enumerate(units)}
+    items = [(u, t) for u, t in units if u.kind == "list_item"]
+    by_text = {t[:12]: u for u, t in items}
+    first = next(n for n, (u, t) in enumerate(units) if t.startswith("Chiropractic care is"))
+    assert by_text["the member h"].parent_index == first and by_text["there is a w"].parent_index == first
+    assert by_text["Maintenance "].parent_index is None and by_text["Routine x-ra"].parent_index is None  # "V." is five
+    assert units[first][0].verdict == "covered_with_criteria" and index
+
+
+def test_a_list_item_cut_by_a_page_break_resumes_after_the_running_header():
+    header = "Acme Health Plan  |  Medical Policy  |  Policy #: 117\n"
+    footer = "© 2025 Acme Health Plan, Inc., an Independent Licensee. This document is public information.\nPage {} of 3\n"
+    filler = "Background sentence about the service that fills the page so pages are far apart.\n" * 8
+    text = (header + filler + "POLICY\n- Spinal cord stimulation is considered investigational for all other indications, including\n"
+            + footer.format(1) + "\n" + header + "angina pectoris and cancer pain.\n- Another item here.\n\n" + filler
+            + footer.format(2) + "\n" + header + filler + footer.format(3))
+    units = _units_with_text(text)
+    item = next(t for u, t in units if u.kind == "list_item" and t.startswith("Spinal"))
+    # one span of the text (a quote is always text[start:end]), so the furniture it crosses stays inside it
+    assert item.endswith("angina pectoris and cancer pain.")
+    assert not any(t.startswith("©") for _, t in units)  # the long copyright line is page furniture, never a unit

@@ -28,9 +28,11 @@ class Candidates:
         """Policies that govern the question, best first; [] when the corpus has none."""
         keys: list[str] = []
         keys += [self._by_policy_id[pid] for pid in u.policy_ids if pid in self._by_policy_id]
+        keys_named = bool(keys)
         for code in u.codes:
             for key in self.index.policies_with_code(code):
-                if key not in keys and (not u.doc_keys or key in u.doc_keys):
+                # a policy named by its number is the one asked about: other policies listing the code are not
+                if key not in keys and (not u.doc_keys or key in u.doc_keys) and not keys_named:
                     keys.append(key)
         if not keys:
             keys = list(u.doc_keys)

@@ -64,15 +64,17 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
     if verdict is not None:
         carrier = next((c for c in citations if c.role == "verdict" and c.doc_key == findings[0].view.record.doc_key), None)
         if verdict != "no_statement" and (carrier is None or not polarity_agrees(verdict, carrier.quote)):
-            # the quoted sentence must state the verdict itself; otherwise say nothing rather than guess
+            # the quoted sentence must state the verdict itself; otherwise say nothing rather than guess (and the
+            # words must not state it either)
             verdict = None
+            findings[0] = replace(findings[0], verdict=None, note=UNSURE)
     if verdict is not None and comparison and not home(findings[0], home_payer) \
             and len({f.verdict for f in findings}) > 1:
         verdict = None  # the policies disagree: each is quoted with its own position, no single verdict
     if verdict in POSITIVE and not positive_is_safe(findings[0], u):
         verdict = None
         findings[0] = replace(findings[0], verdict=None, note=UNSURE)
-    texts = [_say(f, u, audience) for f in findings]
+    texts = [_say(f, u, audience) + (f"\n{f.remark}" if f.remark else "") for f in findings]
     if comparison:
         lead = ("Several policies in the corpus address this; they are shown one by one. "
                 if not u.comparison else "")
@@ -92,11 +94,21 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
                   _ms(started), intent, policies, tuple(notes))
 
 
-def routed(answer_id: Any, question: str, audience: Audience, route: Route, notes: list[str], started: float) -> Answer:
+def routed(answer_id: Any, question: str, audience: Audience, route: Route, notes: list[str], started: float,
+           policy: Answer | None = None) -> Answer:
+    """A routed answer. For medical advice, `policy` is what the loaded policy says about the service: it follows the
+    refusal as information, with its quotes, and the answer still carries no verdict (it is not advice either way)."""
     answer = ROUTE_MESSAGES[route]
+    citations: tuple[Citation, ...] = ()
+    policies: tuple[dict[str, Any], ...] = ()
+    if policy is not None and policy.citations:
+        body = policy.answer.split("\n\nWhether your own plan pays")[0]
+        answer += "\n\nWhat the policy says about it (information, not advice):\n" + body
+        citations, policies = policy.citations, policy.policies
     if notes and route != "crisis":
         answer += "\n\n" + " ".join(notes)
-    return Answer(answer_id, question, audience, answer, None, True, route, (), DISCLAIMER, _ms(started), None, (), tuple(notes))
+    return Answer(answer_id, question, audience, answer, None, True, route, citations, DISCLAIMER, _ms(started), None,
+                  policies, tuple(notes))
 
 
 def not_in_corpus(answer_id: Any, question: str, audience: Audience, notes: list[str], started: float,

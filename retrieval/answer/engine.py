@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 from ..errors import QuestionError
@@ -15,7 +16,8 @@ from .finders import find, support
 from .question import QuestionReader
 from .records import Answer, AnswerWriter
 from .routing import screen, strip_attack, unanswered_route
-from .view import build_view, profile
+from .safety import UNSURE
+from .view import Finding, build_view, profile
 
 _INJECTION_NOTE = "Instructions or pasted 'policy updates' inside a question are ignored: answers come only from the policy documents."
 
@@ -32,6 +34,7 @@ class AnswerEngine:
                                      profiles={key: profile(v) for key, v in self.views.items()},
                                      title_similarity=self.index.title_similarity
                                      if getattr(self.index.embedder, "semantic", False) else None)
+        self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
 
     def ask(self, question: Any, *, history: list[str] | None = None, audience: str = "rep",
@@ -44,6 +47,10 @@ class AnswerEngine:
         history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
         history = [screen(h[: self.settings.max_question_chars]).text for h in history]
         notes = [_INJECTION_NOTE] if screened.injection else []
+        if screened.route == "medical_advice" and not screened.injection:
+            # "should I get prolo for my neck?": no advice, but what the policy says about the service, when it is loaded
+            said = self._policy_on(screened.text, history, audience)
+            return compose.routed(answer_id, question, audience, screened.route, notes, started, policy=said)
         if screened.route is not None:
             return compose.routed(answer_id, question, audience, screened.route, notes, started)
         if screened.injection:
@@ -60,11 +67,53 @@ class AnswerEngine:
         if not keys:
             return self._unanswered(answer_id, question, audience, screened, notes, started, u,
                                     self.candidates.nothing_found(u))
-        findings = [find(self.index, self.views[key], u) for key in keys]
+        if u.codes and u.intent in {"coverage", "general"} and not u.indication:
+            # "Is CPT 20550 or M0076 covered?": the position on what each code bills, read where the policy states it
+            findings = [self._for_codes(key, u) for key in keys]
+        else:
+            findings = [find(self.index, self.views[key], u) for key in keys]
         if len(findings) == 1:
             findings[0] = support(self.index, findings[0], u)
         return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
                                self.settings.home_payer)
+
+    def _policy_on(self, text: str, history: list[str], audience: str) -> Answer | None:
+        """What the loaded policies say about the service a question names, or None when it names none loaded."""
+        u = self.reader.read(text, history)
+        if not (u.doc_keys or u.policy_ids or u.codes):
+            return None
+        u = replace(u, intent="coverage")
+        keys = self.candidates.select(u)
+        if not keys:
+            return None
+        findings = [find(self.index, self.views[key], u) for key in keys[:1]]
+        return compose.compose(None, text, audience, u, findings, [], time.perf_counter(), None, self.settings.home_payer)
+
+    def _for_codes(self, key: str, u) -> Finding:
+        """One policy's position on the codes a question names: the code row's own mark, the lead-in of its code list,
+        or the statement that names what the row describes (retrieval/lookup/codes.py); codes it does not list are
+        named. Policies that state several positions and name none of the code's service get the passages, no verdict."""
+        from ..lookup.catalogue import CodeCatalogue  # the lookups build on the engine; loaded on first use only
+        from ..lookup.codes import CodeReader
+
+        if self._code_reader is None:
+            self._code_reader = CodeReader(self, CodeCatalogue(self.index))
+        view = self.views[key]
+        listed = [c for c in u.codes if key in self.index.policies_with_code(c)]
+        missing = [c for c in u.codes if c not in listed]
+        remark = (f"{', '.join(missing)} {'is' if len(missing) == 1 else 'are'} not listed in policy "
+                  f"{view.record.meta.policy_id}.") if missing and listed else None
+        if not listed:
+            return replace(find(self.index, view, u), remark=remark)
+        positions = [self._code_reader.position_units(code, key) for code in listed]
+        verdicts = {p.verdict for p in positions}
+        cites = []
+        for p in positions:
+            cites += [(x, "verdict", 1.0) for x in p.quotes] + [(x, "item", 0.9) for x in p.rows]
+        if len(verdicts) == 1 and None not in verdicts:
+            return Finding(view, positions[0].verdict, cites, remark=remark)
+        cites += [(x, "context", 0.5) for p in positions for x in p.positions]
+        return Finding(view, None, cites, note=UNSURE, remark=remark)
 
     def _validate(self, question: Any, audience: str) -> None:
         if audience not in AUDIENCES:

@@ -195,3 +195,4 @@ class Finding:
     cites: list[tuple[Unit, str, float]]  # (unit, role, score)
     matched_item: Unit | None = None
     note: str | None = None
+    remark: str | None = None  # a line the answer adds as is ("20550 is not listed in this policy.")

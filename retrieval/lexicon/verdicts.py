@@ -20,6 +20,14 @@ def is_catch_all(sentence: str) -> bool:
     return bool(joined("verdicts", "catch_all").search(sentence))
 
 
+def code_row_verdict(text: str) -> str | None:
+    """The position a code row marks itself with ("(investigational)"), or None."""
+    for row in rows("verdicts", "code_row"):
+        if row.pattern.search(text):
+            return row["verdict"]
+    return None
+
+
 def polarity_agrees(verdict: str, quote: str) -> bool:
-    """A verdict may leave the engine only when the quoted sentence states exactly that verdict."""
-    return verdict_of(quote) == verdict
+    """A verdict may leave the engine only when the quoted sentence (or code row) states exactly that verdict."""
+    return verdict_of(quote) == verdict or code_row_verdict(quote) == verdict

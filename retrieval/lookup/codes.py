@@ -81,6 +81,15 @@ class PriorApprovalInPolicy:
                 "rows": [c.to_dict() for c in self.rows], "note": self.note}
 
 
+@dataclass(frozen=True)
+class CodePosition:
+    rows: list[Unit]
+    verdict: str | None
+    quotes: list[Unit]
+    note: str | None
+    positions: tuple[Unit, ...] = ()
+
+
 class CodeReader:
     def __init__(self, engine: AnswerEngine, catalogue: CodeCatalogue):
         self.engine = engine
@@ -131,14 +140,19 @@ class CodeReader:
 
     # ------------------------------------------------------------------ the position
     def position(self, code: str, doc_key: str) -> CodeInPolicy:
-        view = self.engine.views[doc_key]
-        record = view.record
-        rows = self.rows(code, doc_key)
-        quoted = tuple(cite(record, x, "answer", 1.0) for x in rows)
+        found = self.position_units(code, doc_key)
+        record = self.engine.views[doc_key].record
+        return CodeInPolicy(code, summary(record), tuple(cite(record, x, "answer", 1.0) for x in found.rows),
+                            found.verdict, tuple(cite(record, x, "verdict", 1.0) for x in found.quotes), found.note,
+                            tuple(Position(x.verdict, cite(record, x, "context", 0.5)) for x in found.positions))
 
-        def found(verdict: str | None, quotes: list[Unit], note: str | None, positions: tuple[Position, ...] = ()):
-            return CodeInPolicy(code, summary(record), quoted, verdict,
-                                tuple(cite(record, x, "verdict", 1.0) for x in quotes), note, positions)
+    def position_units(self, code: str, doc_key: str) -> CodePosition:
+        """The policy's position on what a code bills, as units of the policy (the engine quotes them too)."""
+        view = self.engine.views[doc_key]
+        rows = self.rows(code, doc_key)
+
+        def found(verdict: str | None, quotes: list[Unit], note: str | None, positions: tuple[Unit, ...] = ()):
+            return CodePosition(rows, verdict, quotes, note, positions)
 
         for x in rows:  # "43290  Upper endoscopy ... (investigational)"
             marked = code_row_verdict(view.text_of(x))
@@ -163,8 +177,7 @@ class CodeReader:
             quotes = [carrier] + ([finding.matched_item] if finding.matched_item not in (None, carrier) else [])
             note = "The policy states one position for every use." if len(stated) == 1 else None
             return found(verdict, quotes, note)
-        positions = tuple(Position(s.unit.verdict, cite(record, s.unit, "context", 0.5))
-                          for s in view.statements[:6] if s.unit.verdict)
+        positions = tuple(s.unit for s in view.statements[:6] if s.unit.verdict)
         return found(None, [], "The policy states more than one position and none names what this code bills closely "
                                "enough to pick one; each is quoted in `positions`.", positions)
 

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from ..lexicon.verdicts import code_row_verdict as lexicon_code_row_verdict
+
 TABLE = Path(__file__).with_name("phrases.toml")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -79,8 +81,6 @@ def prior_approval_of(text: str) -> PriorApproval | None:
 
 
 def code_row_verdict(text: str) -> str | None:
-    """The position a code row marks itself with ("(investigational)"), or None."""
-    for row in rows("code_row_verdict"):
-        if row.pattern.search(text):
-            return row.fields["verdict"]
-    return None
+    """The position a code row marks itself with ("(investigational)"), or None (lexicon/verdicts.toml [code_row])."""
+    return lexicon_code_row_verdict(text)
+

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from ... import lexicon
 from ...models import NOT_PASSAGE_SECTIONS, NOT_SUPPORT_SECTIONS, SectionKind, Verdict
 from ...search import LoadedIndex
 from ..understanding import Understanding
@@ -38,6 +41,9 @@ def best_sentence(index: LoadedIndex, view: PolicyView, u: Understanding, kinds:
     return Finding(view, verdict, [(x, "answer", s) for s, x in scored[:3]], note=note)
 
 
+NEGATIVE = frozenset({"investigational", "not_medically_necessary", "not_covered"})
+
+
 def support(index: LoadedIndex, finding: Finding, u: Understanding, want: int = 3) -> Finding:
     """Supporting passages after the carrier: the sentences of the policy closest to what was asked."""
     if len(finding.cites) >= want or finding.note == "silent on prior approval":
@@ -47,8 +53,13 @@ def support(index: LoadedIndex, finding: Finding, u: Understanding, want: int = 
     pool = [x for x in view.all_units()
             if x.kind in {"sentence", "lead_in", "list_item", "code_row"} and x.section_kind not in NOT_SUPPORT_SECTIONS
             and (x.start, x.end) not in cited]
+    if finding.verdict in NEGATIVE:
+        # a passage that argues for the service ("may relieve pain", a society's recommendation) is no support for
+        # "not covered": read aloud, it says the opposite of the verdict
+        favourable = lexicon.joined("verdicts", "favourable")
+        pool = [x for x in pool if not favourable.search(view.text_of(x)) or x.verdict in NEGATIVE]
     if not pool:
         return finding
     words = list(u.indication) or [w for w in content_words(u.expanded)]
     extra = [(x, "support", sc) for sc, x in rank(index, view, u, pool, words)[: want - len(finding.cites)]]
-    return Finding(view, finding.verdict, [*finding.cites, *extra], finding.matched_item, finding.note)
+    return replace(finding, cites=[*finding.cites, *extra])
