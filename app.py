@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 import streamlit as st
 
 from retrieval import index as index_store
-from retrieval.answer import DISCLAIMER, Answer, AnswerEngine, Citation
+from retrieval.answer import DISCLAIMER, Answer, AnswerEngine, Citation, spanish
 from retrieval.answer.compose import VERDICT_LABEL
 from retrieval.errors import IndexBusyError, IndexMissingError, PolicyQAError, QuestionError
 from retrieval.feedback import MAX_COMMENT_CHARS, REASONS, FeedbackLog
@@ -105,6 +105,30 @@ MAX_QUOTES = {"member": 3, "rep": 8}
 QUOTE_MARK = "Quoted in the answer"  # the heading the whole-policy page puts before the first quote ...
 QUOTE_ANCHOR = "quoted-in-the-answer"  # ... and the anchor Streamlit gives it, which the link's #fragment names
 MAX_HIGHLIGHTS = 20
+# A question asked in Spanish is answered in Spanish (retrieval/answer/spanish.py); the page's own words follow it.
+ROUTE_CHIP_ES = {
+    "crisis": "Crisis: llame o envíe un texto al 988, o llame al 911",
+    "member_specific": "Necesita a una persona",
+    "medical_advice": "Pregunte a su médico",
+    "not_in_corpus": "No está en las pólizas cargadas",
+    "off_topic": "Fuera de las preguntas sobre pólizas",
+}
+NEXT_STEP_ES = {
+    "crisis": "**Llame o envíe un texto al 988** (Línea de Prevención del Suicidio y Crisis) ahora. Si es una emergencia, "
+              "**llame al 911** o vaya a la sala de emergencias más cercana.",
+    "member_specific": "**Siguiente paso:** llame a Servicio al Cliente al número de su tarjeta de miembro, o entre al "
+                       "portal de miembros, para reclamos, elegibilidad, beneficios y costos.",
+    "medical_advice": "**Siguiente paso:** hable con su médico sobre si un tratamiento es adecuado para usted. Aquí "
+                      "puede seguir preguntando qué dice una póliza médica.",
+    "not_in_corpus": "**Siguiente paso:** llame a Servicio al Cliente al número de su tarjeta de miembro; una persona "
+                     "puede revisar las pólizas que le aplican.",
+    "off_topic": "**Pruebe a preguntar** si un tratamiento está cubierto, qué dice una póliza o si necesita aprobación "
+                 "antes.",
+}
+
+
+def in_spanish(answer: Answer) -> bool:
+    return spanish.is_spanish(answer.question)
 
 
 # ---------------------------------------------------------------- safe text
@@ -315,14 +339,15 @@ def render_stylesheet() -> None:
 
 
 def verdict_chips(answer: Answer, audience: str) -> list[str]:
+    es = in_spanish(answer)
     if answer.route is not None:
         color, icon, label = ROUTE_CHIP.get(answer.route, ("gray", None, answer.route))
-        return [chip(label, color, icon)]
+        return [chip(ROUTE_CHIP_ES.get(answer.route, label) if es else label, color, icon)]
     chips = []
     if answer.verdict is not None:
         color, icon = VERDICT_STYLE.get(answer.verdict, ("gray", None))
-        label = VERDICT_LABEL.get(answer.verdict, answer.verdict)
-        chips.append(chip(("Policy: " if audience == "member" else "") + label, color, icon))
+        label = (spanish.VERDICT_LABEL if es else VERDICT_LABEL).get(answer.verdict, answer.verdict)
+        chips.append(chip(("Póliza: " if es else "Policy: ") * (audience == "member") + label, color, icon))
     else:
         chips.append(chip(INTENT_CHIP.get(answer.intent or "", "From the policy"), "gray", ":material/description:"))
     if audience == "rep" and answer.citations:
@@ -425,11 +450,12 @@ def render_answer(engine: AnswerEngine, turn: Turn, audience: str, position: int
         return
     st.markdown(" ".join(verdict_chips(answer, audience)))
     st.markdown(answer_markdown(answer.answer))
+    steps = NEXT_STEP_ES if in_spanish(answer) and audience == "member" else NEXT_STEP[audience]
     if answer.route == "crisis":
-        st.error(NEXT_STEP[audience]["crisis"], icon=":material/emergency:")
+        st.error(steps["crisis"], icon=":material/emergency:")
         render_crisis_links()
     elif answer.route is not None:
-        st.info(NEXT_STEP[audience].get(answer.route, NEXT_STEP[audience]["not_in_corpus"]), icon=":material/arrow_forward:")
+        st.info(steps.get(answer.route, steps["not_in_corpus"]), icon=":material/arrow_forward:")
     quotes = evidence(answer, audience)
     if quotes:
         render_quotes(engine, quotes, answer, audience)
@@ -491,8 +517,11 @@ def render_quotes(engine: AnswerEngine, quotes: list[Citation], answer: Answer, 
         else:
             groups.append([c])
     unsaid = [c for c in quotes if audience == "rep" or _folded(c.quote) not in said]
+    es = in_spanish(answer) and audience == "member"
     if audience == "rep":
         st.markdown("**Evidence**")
+    elif es:
+        st.markdown("**Lo que dice la póliza (sus propias palabras, en inglés)**" if unsaid else "**De dónde viene esto**")
     else:
         st.markdown("**What the policy says**" if unsaid else "**Where this comes from**")
     for group in groups:
@@ -505,14 +534,16 @@ def render_quotes(engine: AnswerEngine, quotes: list[Citation], answer: Answer, 
             if rest:
                 st.markdown("\n>\n".join("> “" + md_escape(c.quote) + "”" for c in rest))
         if group[0].doc_key in engine.index.policies:
-            st.link_button("Open the whole policy", policy_link(quotes, group[0], audience), type="tertiary",
+            st.link_button("Abrir la póliza completa (en inglés)" if es else "Open the whole policy",
+                           policy_link(quotes, group[0], audience), type="tertiary",
                            icon=":material/open_in_new:", help="Opens the full policy text in a new tab, with this "
                            "quote highlighted, and the original file to download.")
     if audience == "rep":
         codes = policy_codes(engine, quotes[0].doc_key)
         if codes:
             st.caption(md_escape(f"Codes in {quotes[0].policy_id}: {', '.join(codes)}"))
-    with st.expander("See the quote in the policy text", icon=":material/article:"):
+    with st.expander("Ver la cita en el texto de la póliza" if es else "See the quote in the policy text",
+                     icon=":material/article:"):
         for first, body in passages(engine, quotes)[:3]:
             st.caption(md_escape(f"{first.payer} {first.policy_id} {first.title} — {first.section}"))
             st.markdown(body)

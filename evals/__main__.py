@@ -13,8 +13,8 @@ from retrieval.settings import Settings
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals", description="run the gold set against our engine and the naive baseline "
                                      "(`python -m evals bench --help` for the benchmark)")
-    parser.add_argument("--suite", action="append", choices=["gold", "wild-dev", "wild-test"],
-                        help="question set to run (repeatable; default: all three)")
+    parser.add_argument("--suite", action="append", choices=["gold", "wild-dev", "wild-test", "spanish", "spanish-heldout"],
+                        help="question set to run (repeatable; default: all five)")
     parser.add_argument("--gold", type=Path, default=None, help="a gold JSONL of your own (with --corpus; instead of the suites)")
     parser.add_argument("--corpus", type=Path, default=None, help="the corpus for --gold")
     parser.add_argument("--out", type=Path, default=None, help="report folder (default evals/reports)")
@@ -37,12 +37,12 @@ def main(argv: list[str] | None = None) -> int:
         print("python -m evals: --gold and --corpus go together", file=sys.stderr)
         return 2
     try:
-        from .runner import SUITES, run_eval, run_suites
+        from .runner import DEFAULT_SUITES, run_eval, run_suites
 
         if args.gold is not None:
             return run_eval(Settings.from_env(), gold=args.gold, corpus=args.corpus, out=args.out,
                             baseline=not args.no_baseline, gate=args.gate, index=args.index, home_payer=None)
-        return run_suites(Settings.from_env(), args.suite or list(SUITES), out=args.out, baseline=not args.no_baseline,
+        return run_suites(Settings.from_env(), args.suite or list(DEFAULT_SUITES), out=args.out, baseline=not args.no_baseline,
                           gate=args.gate, index=args.index)
     except (IndexMissingError, IndexCorruptError, IndexBusyError) as exc:
         print(f"python -m evals: {exc}", file=sys.stderr)

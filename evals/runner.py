@@ -43,6 +43,7 @@ class Suite:
     about: str
     baseline_floor: bool = False
     gated: bool = True  # with --gate, a miss fails the run; the dev split is reported against the same floors, not gated
+    twins: str | None = None  # questions that restate another suite's ("twin" ids): compared with them after both run
 
 
 WILD = EVALS / "wild"
@@ -53,7 +54,13 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
           "other payers' policies in their own shapes, dev split: 14 payers, tuned on", baseline_floor=True, gated=False),
     Suite("wild-test", WILD / "test" / "questions.jsonl", WILD / "test" / "corpus", None, WILD / "thresholds.json",
           "other payers' policies in their own shapes, test split: 10 other payers, never tuned on", baseline_floor=True),
+    Suite("spanish", EVALS / "spanish.jsonl", DEFAULT_CORPUS, EVAL_HOME_PAYER, DEFAULT_THRESHOLDS,
+          "40 Spanish twins of gold questions (the Spanish table was written with these in view)", gated=False,
+          twins="gold"),
+    Suite("spanish-heldout", EVALS / "spanish_heldout.jsonl", WILD / "dev" / "corpus", None, WILD / "thresholds.json",
+          "30 Spanish twins of wild-dev questions, written blind and never tuned on", gated=False, twins="wild-dev"),
 )}
+DEFAULT_SUITES = ("gold", "wild-dev", "wild-test", "spanish", "spanish-heldout")
 BASELINE_FLOOR_FIGURES = ("top1_document", "quote_recall_at_3")
 # What an index is made of, as paths under retrieval/ (the answer side, retrieval/answer/, is not among them): the
 # ingest modules and the language tables that decide sections, header fields and the verdict a sentence states.
@@ -193,6 +200,11 @@ def run_suites(settings: Settings, names: Sequence[str], *, out: Path | None = N
                  index=base_index / suite.name, thresholds=suite.thresholds, home_payer=suite.home_payer,
                  baseline_floor=suite.baseline_floor, summary=results[name])
     print("\n" + format_summary(results))
+    for name in names:
+        if SUITES[name].twins:
+            line = twin_agreement(SUITES[name], out)
+            if line:
+                print(line)
     failed = {name: r["misses"] for name, r in results.items() if r["misses"] and SUITES[name].gated}
     for name, misses in failed.items():
         _say(f"eval: {name} misses its gate: " + ", ".join(misses))
@@ -201,6 +213,24 @@ def run_suites(settings: Settings, names: Sequence[str], *, out: Path | None = N
 
 SUMMARY_FIGURES = ("verdict_accuracy", "top1_document", "quote_recall_at_1", "quote_recall_at_3", "wrongly_abstained",
                    "unanswerable_abstained", "wrong_positive_verdicts", "quote_exactness", "latency_p50_ms")
+
+
+def twin_agreement(suite: Suite, out: Path) -> str | None:
+    """How often a question and its twin in another language get the same answer: verdict, route and first policy."""
+    try:
+        ours = json.loads((out / suite.name / "report.json").read_text(encoding="utf-8"))["questions"]
+        theirs = json.loads((out / str(suite.twins) / "report.json").read_text(encoding="utf-8"))["questions"]
+    except (OSError, ValueError, KeyError):
+        return None
+    twins = {json.loads(line)["id"]: json.loads(line).get("twin")
+             for line in suite.gold.read_text(encoding="utf-8").splitlines() if line.strip()}
+    by_id = {q["id"]: q["ours"] for q in theirs}
+    pairs = [(q["ours"], by_id[twins[q["id"]]]) for q in ours if twins.get(q["id"]) in by_id]
+    if not pairs:
+        return None
+    same = {key: sum(a.get(key) == b.get(key) for a, b in pairs) for key in ("verdict", "route", "top_policy_id")}
+    return (f"{suite.name} beside its {suite.twins} twins ({len(pairs)} pairs): same verdict {same['verdict']}, "
+            f"same route {same['route']}, same first policy {same['top_policy_id']}")
 
 
 def format_summary(results: dict[str, dict[str, Any]]) -> str:

@@ -381,3 +381,16 @@ def test_issue12_rep_sidebar_and_transcript_are_in_plain_words(server: str, brow
         assert "Q2: and the code?" in transcript and SEED_QUOTE in transcript
     finally:
         context.close()
+
+
+def test_issue12_a_spanish_question_gets_a_spanish_answer_with_the_policys_english_words(server: str, browser) -> None:
+    """Item 7, at phone width: asked in Spanish, the member page answers in Spanish and keeps the quote in English."""
+    context, page = open_view(browser, server, "/?embed=true", "phone")
+    try:
+        ask_in_browser(page, "¿Wellmark cubre la proloterapia para la rodilla?", "Knee osteoarthritis")
+        text = last_message(page).inner_text()
+        assert "En investigación (no cubierto)" in text and "sus propias palabras, en inglés" in text
+        assert "Prolotherapy is considered investigational" in text
+        shot(page, "member-phone-spanish")
+    finally:
+        context.close()

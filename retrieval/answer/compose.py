@@ -11,6 +11,7 @@ from ..lexicon.verdicts import polarity_agrees
 from ..metadata import file_name_payer
 from ..models import Audience, CitationRole, Route, Unit
 from ..search import PolicyRecord
+from . import spanish as es
 from .records import Answer, AnswerWriter, Citation
 from .safety import POSITIVE, UNSURE, home, positive_is_safe
 from .understanding import Understanding
@@ -52,7 +53,8 @@ ROUTE_MESSAGES: dict[Route, str] = {
 
 
 def compose(answer_id: Any, question: str, audience: Audience, u: Understanding, findings: list[Finding],
-            notes: list[str], started: float, writer: AnswerWriter | None, home_payer: str | None = None) -> Answer:
+            notes: list[str], started: float, writer: AnswerWriter | None, home_payer: str | None = None,
+            language: str = "en") -> Answer:
     intent = u.intent if u.intent != "general" else ("coverage" if findings[0].verdict else "general")
     comparison = len(findings) > 1
     citations: list[Citation] = []
@@ -74,50 +76,58 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
     if verdict in POSITIVE and not positive_is_safe(findings[0], u):
         verdict = None
         findings[0] = replace(findings[0], verdict=None, note=UNSURE)
-    texts = [_say(f, u, audience) + (f"\n{f.remark}" if f.remark else "") for f in findings]
+    spanish = language == "es"
+    say = (lambda f: es.say(f, u, audience, UNSURE)) if spanish else (lambda f: _say(f, u, audience))
+    texts = [say(f) + (f"\n{f.remark}" if f.remark else "") for f in findings]
     if comparison:
-        lead = ("Several policies in the corpus address this; they are shown one by one. "
+        lead = ((("Varias pólizas tratan esto; se muestran una por una. " if spanish else
+                  "Several policies in the corpus address this; they are shown one by one. "))
                 if not u.comparison else "")
         if not u.payers and len({f.verdict for f in findings}) > 1 and not u.comparison:
-            lead += "They differ, so check which plan the member has. "
+            lead += ("No dicen lo mismo: confirme qué plan tiene el miembro. " if spanish else
+                     "They differ, so check which plan the member has. ")
         body = lead + "\n\n".join(texts)
     else:
         body = texts[0]
     if audience == "member":
-        body += f"\n\nWhether your own plan pays depends on your benefits. To talk with a person, {CONTACT}. This is not medical advice; talk with your doctor about treatment."
+        body += "\n\n" + (es.MEMBER_CLOSING if spanish else
+                           f"Whether your own plan pays depends on your benefits. To talk with a person, {CONTACT}. This is not medical advice; talk with your doctor about treatment.")
     if notes:
         body += "\n\n" + " ".join(notes)
     policies = tuple(_policy_summary(f.view.record) for f in findings)
     if writer is not None:
         body = writer.write(question=question, audience=audience, verdict=verdict, citations=tuple(citations), draft=body)
-    return Answer(answer_id, question, audience, body, verdict, False, None, tuple(citations), DISCLAIMER,
-                  _ms(started), intent, policies, tuple(notes))
+    return Answer(answer_id, question, audience, body, verdict, False, None, tuple(citations),
+                  es.DISCLAIMER if spanish else DISCLAIMER, _ms(started), intent, policies, tuple(notes))
 
 
 def routed(answer_id: Any, question: str, audience: Audience, route: Route, notes: list[str], started: float,
-           policy: Answer | None = None) -> Answer:
+           policy: Answer | None = None, language: str = "en") -> Answer:
     """A routed answer. For medical advice, `policy` is what the loaded policy says about the service: it follows the
     refusal as information, with its quotes, and the answer still carries no verdict (it is not advice either way)."""
-    answer = ROUTE_MESSAGES[route]
+    spanish = language == "es"
+    answer = (es.ROUTE_MESSAGES if spanish else ROUTE_MESSAGES)[route]
     citations: tuple[Citation, ...] = ()
     policies: tuple[dict[str, Any], ...] = ()
     if policy is not None and policy.citations:
-        body = policy.answer.split("\n\nWhether your own plan pays")[0]
-        answer += "\n\nWhat the policy says about it (information, not advice):\n" + body
+        body = policy.answer.split("\n\n")[0]
+        answer += ("\n\nLo que dice la póliza sobre esto (información, no un consejo):\n" if spanish else
+                   "\n\nWhat the policy says about it (information, not advice):\n") + body
         citations, policies = policy.citations, policy.policies
     if notes and route != "crisis":
         answer += "\n\n" + " ".join(notes)
-    return Answer(answer_id, question, audience, answer, None, True, route, citations, DISCLAIMER, _ms(started), None,
-                  policies, tuple(notes))
+    return Answer(answer_id, question, audience, answer, None, True, route, citations,
+                  es.DISCLAIMER if spanish else DISCLAIMER, _ms(started), None, policies, tuple(notes))
 
 
 def not_in_corpus(answer_id: Any, question: str, audience: Audience, notes: list[str], started: float,
-                  message: str) -> Answer:
-    text = f"{message} To ask a person, {CONTACT}."
+                  message: str, language: str = "en") -> Answer:
+    spanish = language == "es"
+    text = f"{message} Para hablar con una persona, {es.CONTACT}." if spanish else f"{message} To ask a person, {CONTACT}."
     if notes:
         text += "\n\n" + " ".join(notes)
-    return Answer(answer_id, question, audience, text, None, True, "not_in_corpus", (), DISCLAIMER, _ms(started), None, (),
-                  tuple(notes))
+    return Answer(answer_id, question, audience, text, None, True, "not_in_corpus", (),
+                  es.DISCLAIMER if spanish else DISCLAIMER, _ms(started), None, (), tuple(notes))
 
 
 def cite(record: PolicyRecord, unit: Unit, role: CitationRole, score: float) -> Citation:

@@ -10,7 +10,7 @@ from ..errors import QuestionError
 from ..models import AUDIENCES
 from ..search import LoadedIndex
 from ..settings import Settings
-from . import compose
+from . import compose, spanish
 from .candidates import Candidates
 from .finders import find, support
 from .question import QuestionReader
@@ -41,18 +41,24 @@ class AnswerEngine:
             answer_id: Any = None) -> Answer:
         started = time.perf_counter()
         self._validate(question, audience)
-        screened = screen(question)
+        # a question in Spanish is read in the engine's English and answered in Spanish (lexicon/spanish.toml)
+        language = "es" if spanish.is_spanish(question) else "en"
+        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
+        if language == "es":
+            history = [spanish.to_english(h[: self.settings.max_question_chars]) if spanish.is_spanish(h) else h
+                       for h in history]
+        screened = screen(spanish.to_english(question) if language == "es" else question)
         if not screened.text:
             raise QuestionError("the question is empty")
-        history = [h for h in (history or []) if isinstance(h, str) and h.strip()][-6:]
         history = [screen(h[: self.settings.max_question_chars]).text for h in history]
-        notes = [_INJECTION_NOTE] if screened.injection else []
+        notes = [(spanish.INJECTION_NOTE if language == "es" else _INJECTION_NOTE)] if screened.injection else []
         if screened.route == "medical_advice" and not screened.injection:
             # "should I get prolo for my neck?": no advice, but what the policy says about the service, when it is loaded
-            said = self._policy_on(screened.text, history, audience)
-            return compose.routed(answer_id, question, audience, screened.route, notes, started, policy=said)
+            said = self._policy_on(screened.text, history, audience, language)
+            return compose.routed(answer_id, question, audience, screened.route, notes, started, policy=said,
+                                  language=language)
         if screened.route is not None:
-            return compose.routed(answer_id, question, audience, screened.route, notes, started)
+            return compose.routed(answer_id, question, audience, screened.route, notes, started, language=language)
         if screened.injection:
             real = strip_attack(screened.text) or screened.text
             u = self.reader.read(real, [*history, screened.text])
@@ -60,13 +66,17 @@ class AnswerEngine:
             u = self.reader.read(screened.text, history)
         if u.unknown_payer and not u.payers:
             payer = u.unknown_payer.title()
+            loaded = self.candidates.payers_loaded()
             return self._unanswered(answer_id, question, audience, screened, notes, started, u,
+                                    f"No tengo pólizas médicas de {payer}, así que no puedo decir qué cubre {payer}. "
+                                    f"Solo respondo con las pólizas cargadas aquí, que son de {loaded}." if language == "es" else
                                     f"I don't have any {payer} medical policies, so I can't say what {payer} covers. "
-                                    f"I only answer from the policies loaded here, which are {self.candidates.payers_loaded()}'s.")
+                                    f"I only answer from the policies loaded here, which are {loaded}'s.", language)
         keys = self.candidates.select(u)
         if not keys:
             return self._unanswered(answer_id, question, audience, screened, notes, started, u,
-                                    self.candidates.nothing_found(u))
+                                    spanish.NOT_IN_CORPUS if language == "es" else self.candidates.nothing_found(u),
+                                    language)
         if u.codes and u.intent in {"coverage", "general"} and not u.indication:
             # "Is CPT 20550 or M0076 covered?": the position on what each code bills, read where the policy states it
             findings = [self._for_codes(key, u) for key in keys]
@@ -75,9 +85,9 @@ class AnswerEngine:
         if len(findings) == 1:
             findings[0] = support(self.index, findings[0], u)
         return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
-                               self.settings.home_payer)
+                               self.settings.home_payer, language)
 
-    def _policy_on(self, text: str, history: list[str], audience: str) -> Answer | None:
+    def _policy_on(self, text: str, history: list[str], audience: str, language: str = "en") -> Answer | None:
         """What the loaded policies say about the service a question names, or None when it names none loaded."""
         u = self.reader.read(text, history)
         if not (u.doc_keys or u.policy_ids or u.codes):
@@ -87,7 +97,8 @@ class AnswerEngine:
         if not keys:
             return None
         findings = [find(self.index, self.views[key], u) for key in keys[:1]]
-        return compose.compose(None, text, audience, u, findings, [], time.perf_counter(), None, self.settings.home_payer)
+        return compose.compose(None, text, audience, u, findings, [], time.perf_counter(), None, self.settings.home_payer,
+                               language)
 
     def _for_codes(self, key: str, u) -> Finding:
         """One policy's position on the codes a question names: the code row's own mark, the lead-in of its code list,
@@ -126,9 +137,10 @@ class AnswerEngine:
                 f"Ask one thing at a time."
             )
 
-    def _unanswered(self, answer_id, question, audience, screened, notes, started, u, message: str) -> Answer:
+    def _unanswered(self, answer_id, question, audience, screened, notes, started, u, message: str,
+                    language: str = "en") -> Answer:
         # a question that names a health plan, a loaded policy's service or a code is about coverage, whatever its words
         about_plans = bool(u.payers or u.unknown_payer or u.doc_keys or u.codes or u.policy_ids)
-        if not about_plans and unanswered_route(screened) == "off_topic":
+        if not about_plans and unanswered_route(screened) == "off_topic" and language != "es":
             return compose.routed(answer_id, question, audience, "off_topic", notes, started)
-        return compose.not_in_corpus(answer_id, question, audience, notes, started, message)
+        return compose.not_in_corpus(answer_id, question, audience, notes, started, message, language)
