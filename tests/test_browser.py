@@ -394,3 +394,47 @@ def test_issue12_a_spanish_question_gets_a_spanish_answer_with_the_policys_engli
         shot(page, "member-phone-spanish")
     finally:
         context.close()
+
+
+def test_issue12_several_codes_get_the_position_and_the_unlisted_code_is_named(server: str, browser) -> None:
+    """Item 1, rep console: both codes answered: the verdict for M0076, and 20550 named as not in the policy."""
+    context, page = open_view(browser, server, "/rep")
+    try:
+        ask_in_browser(page, "Is CPT 20550 or M0076 covered under 02.01.18?", "not listed")
+        text = last_message(page).inner_text()
+        assert "Investigational (not covered)" in text and "20550 is not listed in policy 02.01.18" in text
+        assert "M0076" in text
+        last_message(page).get_by_text("20550 is not listed", exact=False).scroll_into_view_if_needed()
+        shot(page, "rep-several-codes")
+    finally:
+        context.close()
+
+
+def test_issue12_evidence_under_not_covered_never_argues_for_it(server: str, browser) -> None:
+    """Item 2, rep console: under "Investigational (not covered)" no evidence box says the service helps."""
+    from retrieval import lexicon
+
+    context, page = open_view(browser, server, "/rep")
+    try:
+        ask_in_browser(page, "Is prolotherapy covered for plantar fasciitis?", SEED_QUOTE)
+        answer = last_message(page)
+        assert "Investigational (not covered)" in answer.inner_text()
+        favourable = lexicon.joined("verdicts", "favourable")
+        boxes = answer.locator('[data-testid="stCode"]').all_inner_texts()
+        assert boxes and not any(favourable.search(box) for box in boxes[1:]), boxes
+        shot(page, "rep-evidence-not-covered", full_page=True)
+    finally:
+        context.close()
+
+
+def test_issue12_advice_is_declined_and_the_policy_follows(server: str, browser) -> None:
+    """Item 5, member page: no advice, then what the policy says about it, quoted."""
+    context, page = open_view(browser, server, "/?embed=true", "phone")
+    try:
+        ask_in_browser(page, "My doctor said I need prolo for my neck, should I do it?", "What the policy says about it")
+        text = last_message(page).inner_text()
+        assert "can't give medical advice" in text and SEED_QUOTE in text
+        last_message(page).get_by_text("What the policy says about it", exact=False).scroll_into_view_if_needed()
+        shot(page, "member-phone-advice-then-policy")
+    finally:
+        context.close()
