@@ -81,6 +81,12 @@ def marker_style(line: str) -> str:
     return "bullet:" + marker
 
 
+def strong_heading(line: str) -> bool:
+    """A heading that stands out by its form (Markdown, ALL CAPS, numbered), not only by being a short Title Case line."""
+    stripped = line.strip(BLANK_CHARS)
+    return bool(_MD_HEADING.match(line) or (_all_caps(stripped) and len(stripped.split()) <= 10) or is_numbered_heading(line))
+
+
 def is_list_line(line: str) -> bool:
     return bool(BULLET.match(line)) and not is_numbered_heading(line)
 

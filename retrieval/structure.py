@@ -21,6 +21,7 @@ from .headings import (
     is_numbered_heading,
     marker_style,
     section_kind,
+    strong_heading,
 )
 from .lexicon.verdicts import is_catch_all, verdict_of
 from .metadata import header_fields
@@ -194,13 +195,22 @@ def parse(text: str) -> Structure:
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
             previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
             continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
-                and not _PAGE_FOOTER.match(previous)
+                and not _PAGE_FOOTER.match(previous) \
+                and not ((CODE_ROW.match(previous) or _ICD10_ROW.match(previous))
+                         and section_kind(line.strip().rstrip(":")) != "other")
             heading = heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
                                     text, [(start, end), *following], continuation=continuation,
                                     after_lead_in=lead_in_index is not None and not prose and last_item is None)
             if heading is not None:
                 flush_prose(before_list=False)
                 name, subheading = heading
+                if (current_kind() == "history" and sections[-1].start > len(text) // 2 and not alone
+                        and section_kind(name) in STATEMENT_KINDS and not strong_heading(line)):
+                    # "Policy Effective | Date" heads a column of the history table at the end, not a policy (a
+                    # "Reference" table header near the top does not make the rest of the policy end matter)
+                    subheading = True
+                if current_kind() == "codes" and "code" in name.lower() and not strong_heading(line):
+                    subheading = True  # "Code Description" heads the columns of a code table
                 s, e = _trim(text, start, end)
                 if subheading:
                     units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
@@ -271,6 +281,8 @@ def parse(text: str) -> Structure:
 
 
 
+_ICD10_ROW = re.compile(r"^[ \t|]*[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?[ \t]")  # "G40.919 Epilepsy, unspecified, ..."
+STATEMENT_KINDS = {"policy", "criteria", "exclusions", "prior_approval"}
 _AMBIGUOUS = {"ambiguous-upper": ("alpha-upper", "roman-upper"), "ambiguous-lower": ("alpha-lower", "roman-lower")}
 
 
