@@ -305,8 +305,10 @@ def _list_parent(levels: list[list], line: str, lead_in: int | None, opener: int
         levels.append([_AMBIGUOUS.get(style, (style,))[0], opener, marker])
         return opener
     if levels:
-        levels[-1][2] = marker
-        return levels[-1][1]
+        # another numbering with nothing leading into it starts a list of its own ("Notes:" and its bullets, then
+        # "I. ... II. ..."): it belongs to no earlier item or lead-in
+        levels[:] = [[_AMBIGUOUS.get(style, (style,))[0], None, marker]]
+        return None
     levels.append([_AMBIGUOUS.get(style, (style,))[0], lead_in, marker])
     return lead_in
 
@@ -349,8 +351,12 @@ def running_lines(text: str, lines: list[tuple[int, int]]) -> set[str]:
             seen.setdefault(key, []).append(start)
     furniture = set()
     for key, starts in seen.items():
-        if len(starts) < 3 or min(b - a for a, b in zip(starts, starts[1:], strict=False)) < 600:
-            continue
+        spread = [starts[0]]
+        for at in starts[1:]:
+            if at - spread[-1] >= 600:
+                spread.append(at)
+        if len(starts) < 3 or len(spread) < 3 or len(spread) < len(starts) - 1:
+            continue  # three times or more, a page or so apart (a short last page may bring one closer)
         if key[-1] not in ".:;!?" or _OWNER_LINE.search(key):
             furniture.add(key)
     return furniture

@@ -443,3 +443,29 @@ def test_a_list_item_cut_by_a_page_break_resumes_after_the_running_header():
     # one span of the text (a quote is always text[start:end]), so the furniture it crosses stays inside it
     assert item.endswith("angina pectoris and cancer pain.")
     assert not any(t.startswith("©") for _, t in units)  # the long copyright line is page furniture, never a unit
+
+
+def test_a_new_numbering_after_a_notes_list_is_a_list_of_its_own():
+    text = ("MEDICAL POLICY CRITERIA\nNotes:\n• This policy does not address sacroiliac joint denervation.\n"
+            "• Diagnostic blocks are addressed in a separate policy.\n"
+            "I. Radiofrequency denervation may be considered medically necessary when all of the following are met:\n"
+            "A. Axial pain; and\nB. Two diagnostic blocks.\n"
+            "II. The following methods are considered investigational for all indications:\n"
+            "A. Pulsed radiofrequency denervation\nB. Laser denervation\n")
+    units = _units_with_text(text)
+    position = {t: n for n, (_, t) in enumerate(units)}
+    parent = {t: u.parent_index for u, t in units}
+    first = position["Radiofrequency denervation may be considered medically necessary when all of the following are met:"]
+    second = position["The following methods are considered investigational for all indications:"]
+    assert parent[units[first][1]] is None and parent[units[second][1]] is None  # not items of "Notes:"
+    assert parent["Axial pain; and"] == first
+    assert parent["Pulsed radiofrequency denervation"] == second
+
+
+def test_a_footer_repeated_on_every_page_is_furniture_even_when_the_last_page_is_short():
+    footer = "© 2025 Acme Health. Proprietary information; for use by Acme members and providers."
+    filler = "A sentence of the body that fills most of a printed page of this policy document here.\n" * 8
+    text = (filler + footer + "\n\n" + filler + footer + "\n\n" + filler + footer + "\n\n" + filler + footer + "\n\n"
+            + "Short last page.\n" + footer + "\n")
+    units = _units_with_text(text)
+    assert not any(t.startswith("©") for _, t in units)
