@@ -198,6 +198,12 @@ def parse(text: str) -> Structure:
                 and not _PAGE_FOOTER.match(previous) \
                 and not ((CODE_ROW.match(previous) or _ICD10_ROW.match(previous))
                          and section_kind(line.strip().rstrip(":")) != "other")
+            if _SECTION_NUMBER.match(line) and following:
+                after_heading = True  # "7)" alone on its line numbers the heading on the next one ("Clinical Indications")
+                continue
+            if continuation and _names_a_section(line) and following \
+                    and text[following[0][0]:following[0][1]].strip()[:1].isupper():
+                continuation = False  # "... sole treatment of OSA" | "Prior Authorization" | "Custom-fabricated ..."
             heading = heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
                                     text, [(start, end), *following], continuation=continuation,
                                     after_lead_in=lead_in_index is not None and not prose and last_item is None)
@@ -279,6 +285,18 @@ def parse(text: str) -> Structure:
     return Structure(tuple(sections), tuple(units))
 
 
+
+
+_SECTION_NUMBER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]*$")
+
+
+def _names_a_section(line: str) -> bool:
+    """A short line that is only a known section's name ("Prior Authorization", "References")."""
+    from .headings import title_case
+
+    name = line.strip().rstrip(":").strip()
+    return (0 < len(name.split()) <= 4 and name[-1:] not in ".;,!?" and section_kind(name) != "other"
+            and (title_case(name) or name.isupper()))
 
 
 _ICD10_ROW = re.compile(r"^[ \t|]*[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?[ \t]")  # "G40.919 Epilepsy, unspecified, ..."

@@ -469,3 +469,15 @@ def test_a_footer_repeated_on_every_page_is_furniture_even_when_the_last_page_is
             + "Short last page.\n" + footer + "\n")
     units = _units_with_text(text)
     assert not any(t.startswith("©") for _, t in units)
+
+
+def test_a_section_number_alone_on_its_line_and_a_section_name_after_a_list_item_head_sections():
+    text = ("6)\nDefinitions\nPAP intolerance means the member could not use PAP.\n"
+            "7)\nClinical Indications\nOscar considers the following experimental or investigational:\n"
+            "• Tongue-retaining devices used as the sole treatment of OSA\nPrior Authorization\n"
+            "Custom-fabricated oral appliances require prior authorization.\n")
+    structure = parse(text)
+    names = [s.name for s in structure.sections]
+    assert "Clinical Indications" in names and "Prior Authorization" in names
+    item = next(text[u.start:u.end] for u in structure.units if u.kind == "list_item")
+    assert item == "Tongue-retaining devices used as the sole treatment of OSA"
