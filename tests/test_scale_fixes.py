@@ -126,3 +126,35 @@ def test_passages_without_their_policy_record_are_a_damaged_index(settings: Sett
     assert ingest(settings).switched  # an ingest sees the store no longer matches its manifest and rebuilds
     loaded = LoadedIndex(settings)
     assert all(loaded.policies[c.doc_key].text[c.start:c.end] == c.text for c in loaded.chunks)
+
+
+def test_an_unconditional_covered_in_a_policy_that_limits_nothing_covers_an_unnamed_use(tmp_path):
+    from retrieval.answer import AnswerEngine
+    from retrieval.ingest import ingest
+    from retrieval.settings import Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "hollowbrook-hbh-reh-362-chiropractic-manipulation.txt").write_text(
+        "Hollowbrook Health\nPolicy ID: HBH.REH.362\nPolicy Name: Chiropractic Manipulation\n"
+        "Effective Date: February 1, 2025\n\nBackground\nChiropractic manipulation applies a controlled force to a "
+        "joint of the spine or limbs.\n\nCoverage Position\nChiropractic manipulation is covered.\n\n"
+        "Prior Approval Requirements\nPrior approval is not required for chiropractic manipulation.\n", encoding="utf-8")
+    (corpus / "hollowbrook-hbh-med-100-acupuncture.txt").write_text(
+        "Hollowbrook Health\nPolicy ID: HBH.MED.100\nPolicy Name: Acupuncture\nEffective Date: February 1, 2025\n\n"
+        "Background\nAcupuncture has been studied for low back pain and for infertility.\n\n"
+        "Coverage Position\nAcupuncture is covered.\nAcupuncture for infertility is considered investigational.\n",
+        encoding="utf-8")
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="hashing")
+    ingest(settings, [corpus])
+    engine = AnswerEngine(settings)
+    answer = engine.ask("Is chiropractic manipulation for acute low back pain covered by Hollowbrook Health?")
+    assert answer.verdict == "covered"
+    # the rule holds only where the policy limits nothing: a policy that excludes a use keeps the usual checks
+    from retrieval.answer.safety import _covers_every_use
+    from retrieval.answer.view import Finding
+
+    for key, view in engine.views.items():
+        statement = view.statements[0]
+        finding = Finding(view, "covered", [(statement.unit, "verdict", 1.0)])
+        assert _covers_every_use(view, statement, finding) == ("chiropractic" in key)

@@ -41,6 +41,8 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     if any(names(w, said) for w in negated):
         return False
     positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
+    if positive == 0.0 and _covers_every_use(view, statement, finding):
+        return True  # "Chiropractic manipulation is covered." and nothing in the policy limits or excludes a use
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")
                               for x in view.units_by_section_kind.get(kind, [])))
@@ -53,3 +55,13 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     # that mentions it ("revision of a sleeve gastrectomy for weight regain"), unless that statement names nearly all of it
     threshold = 0.8 if positive == 0.0 else 0.5
     return not (negative >= threshold and negative > positive)
+
+
+def _covers_every_use(view, statement, finding: Finding) -> bool:
+    """An unconditional "covered" (no list, no qualifier) in a policy that states no negative or conditional position
+    at all: an indication it never names is covered like every other use."""
+    if statement is None or finding.verdict != "covered" or statement.unit.verdict != "covered" or statement.items:
+        return False
+    if lexicon.pattern("verdicts", "qualified").search(view.text_of(statement.unit).replace("with or without", "")):
+        return False
+    return all(s.unit.verdict == "covered" and not any(i.verdict for i in s.items) for s in view.statements)
