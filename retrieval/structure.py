@@ -22,6 +22,7 @@ from .headings import (
     marker_style,
     section_kind,
     strong_heading,
+    title_case,
 )
 from .lexicon.verdicts import is_catch_all, verdict_of
 from .metadata import header_fields
@@ -292,8 +293,6 @@ _SECTION_NUMBER = re.compile(r"^[ \t]*\d{1,2}[.)][ \t]*$")
 
 def _names_a_section(line: str) -> bool:
     """A short line that is only a known section's name ("Prior Authorization", "References")."""
-    from .headings import title_case
-
     name = line.strip().rstrip(":").strip()
     return (0 < len(name.split()) <= 4 and name[-1:] not in ".;,!?" and section_kind(name) != "other"
             and (title_case(name) or name.isupper()))
@@ -302,6 +301,11 @@ def _names_a_section(line: str) -> bool:
 _ICD10_ROW = re.compile(r"^[ \t|]*[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?[ \t]")  # "G40.919 Epilepsy, unspecified, ..."
 STATEMENT_KINDS = {"policy", "criteria", "exclusions", "prior_approval"}
 _AMBIGUOUS = {"ambiguous-upper": ("alpha-upper", "roman-upper"), "ambiguous-lower": ("alpha-lower", "roman-lower")}
+
+
+def _first_style(style: str) -> str:
+    """The style a new list level is recorded with: "V." opening a list reads as a letter."""
+    return _AMBIGUOUS.get(style, (style,))[0]
 
 
 def _list_parent(levels: list[list], line: str, lead_in: int | None, opener: int | None) -> int | None:
@@ -320,14 +324,14 @@ def _list_parent(levels: list[list], line: str, lead_in: int | None, opener: int
             levels[depth][2] = marker
             return parent
     if opener is not None and levels:
-        levels.append([_AMBIGUOUS.get(style, (style,))[0], opener, marker])
+        levels.append([_first_style(style), opener, marker])
         return opener
     if levels:
         # another numbering with nothing leading into it starts a list of its own ("Notes:" and its bullets, then
         # "I. ... II. ..."): it belongs to no earlier item or lead-in
-        levels[:] = [[_AMBIGUOUS.get(style, (style,))[0], None, marker]]
+        levels[:] = [[_first_style(style), None, marker]]
         return None
-    levels.append([_AMBIGUOUS.get(style, (style,))[0], lead_in, marker])
+    levels.append([_first_style(style), lead_in, marker])
     return lead_in
 
 

@@ -15,11 +15,11 @@ from ..answer.finders.prior_approval import prior_approval as prior_approval_fin
 from ..answer.safety import POSITIVE, positive_is_safe
 from ..answer.understanding import Understanding
 from ..answer.view import PolicyView, match
-from ..lexicon.verdicts import polarity_agrees
+from ..lexicon.verdicts import code_row_verdict, polarity_agrees
 from ..models import Unit
 from ..search import CODE_PATTERN
 from .catalogue import ICD10_PATTERN, CodeCatalogue
-from .phrases import PriorApproval, code_row_verdict, prior_approval_of
+from .phrases import PriorApproval, prior_approval_of
 from .policies import summary
 
 MAX_ROWS = 4

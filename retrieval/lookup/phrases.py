@@ -9,8 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from ..lexicon.verdicts import code_row_verdict as lexicon_code_row_verdict
-
 TABLE = Path(__file__).with_name("phrases.toml")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
 
@@ -78,9 +76,3 @@ def prior_approval_of(text: str) -> PriorApproval | None:
     if len(said) == 2:
         return "depends"
     return next(iter(said), None)  # type: ignore[return-value]
-
-
-def code_row_verdict(text: str) -> str | None:
-    """The position a code row marks itself with ("(investigational)"), or None (lexicon/verdicts.toml [code_row])."""
-    return lexicon_code_row_verdict(text)
-
