@@ -51,7 +51,7 @@ SUITES: dict[str, Suite] = {s.name: s for s in (
     Suite("gold", DEFAULT_GOLD, DEFAULT_CORPUS, EVAL_HOME_PAYER, DEFAULT_THRESHOLDS,
           "house-style fixture corpus (the seed plus 8 invented policies); written and tuned by the team"),
     Suite("wild-dev", WILD / "dev" / "questions.jsonl", WILD / "dev" / "corpus", None, WILD / "thresholds.json",
-          "other payers' policies in their own shapes, dev split: 14 payers, tuned on", baseline_floor=True, gated=False),
+          "other payers' policies in their own shapes, dev split: 32 payers, tuned on", baseline_floor=True, gated=False),
     Suite("wild-test", WILD / "test" / "questions.jsonl", WILD / "test" / "corpus", None, WILD / "thresholds.json",
           "other payers' policies in their own shapes, test split: 10 other payers, never tuned on", baseline_floor=True),
     Suite("spanish", EVALS / "spanish.jsonl", DEFAULT_CORPUS, EVAL_HOME_PAYER, DEFAULT_THRESHOLDS,

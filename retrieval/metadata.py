@@ -23,6 +23,9 @@ _DATE = re.compile(
 )
 # An id is one token holding a digit: "02.01.18", "2025T0522M", "MCP-337", "CG-ANC-03", "L33822"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/]*")
+_VALUE_KINDS: dict[str, str] = {}  # a label's own value kind ("file name": a slug), filled with the labels
+# the parts of a title block line or an HTML/PDF title: "Prolotherapy | Medical Policy | Premera", "X - Policy 7"
+_TITLE_PARTS = re.compile(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*")
 _SEPARATORS = {
     "colon": r"[ \t]*:(?:\*\*|__)?[ \t]*",
     "dash": r"[ \t]*(?::|[-\u2013\u2014])(?:\*\*|__)?[ \t]*",
@@ -35,6 +38,7 @@ def _labels() -> tuple[dict[str, str], dict[str, int], re.Pattern[str]]:
     rows = lexicon.rows("sections", "header_label")
     fields = {row["label"]: row["field"] for row in rows}
     priority = {row["label"]: row.get("priority", 0) for row in rows}
+    _VALUE_KINDS.update({row["label"]: row["value"] for row in rows if row.get("value")})
     # longest first, so "policy number" wins over "policy" and "next review date" over "review date"
     alternatives = []
     for row in sorted(rows, key=lambda r: -len(r["label"])):
@@ -60,7 +64,7 @@ def header_fields(text: str) -> tuple[HeaderField, ...]:
         label_text = match.group(label_key)
         key = " ".join(label_text.lower().split())
         name = fields.get(key)
-        value_span = _value(head, match.end(), FIELD_KINDS.get(name, "any"))
+        value_span = _value(head, match.end(), _VALUE_KINDS.get(key) or FIELD_KINDS.get(name, "any"))
         position = max(match.end(), value_span[1] if value_span else match.end())
         if name is None or name == "ignore" or value_span is None:
             continue
@@ -86,6 +90,10 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
             return None
         start = at + len(rest) - len(rest.lstrip())
         return start, start + m.end()
+    if kind == "slug":
+        # Blue Cross NC names its policies by a file name, no number: "File Name: sacroiliac_joint_fusion_stabilization"
+        m = re.match(r"[ \t]*(?:\n[ \t]*)?([a-z0-9]+(?:_[a-z0-9]+)+)\b", text[at:at + 200])
+        return (at + m.start(1), at + m.end(1)) if m else None
     if kind == "id":
         m = _ID.match(rest.lstrip())
         if not m or not re.search(r"\d", m.group(0)):
@@ -121,7 +129,8 @@ def read_meta(
     if isinstance(values.get("title"), str) and str(values["title"]).isupper():
         values["title"] = str(values["title"]).title()  # "CHIROPRACTIC CARE" reads as "Chiropractic Care"
     if "title" not in values:
-        values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_from_text(text)
+        values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_after_id(text, fields)
+                           or _title_from_text(text)
                            or _title_from_filename(path, values.get("policy_id")))
     if "policy_id" not in values:
         policy_id = _id_from_filename(text, path)
@@ -219,7 +228,16 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     owner = _copyright_owner(text)
     if owner is not None:
         return owner
-    return next((name for _, name in opening), None) or next(iter(hinted), None)
+    program = next((name for _, name in opening), None) or next(iter(hinted), None)
+    if program is not None:
+        return program
+    # "Blue Cross NC will provide coverage for ...": a plan the body names, most often first, before the file name
+    counts: dict[str, int] = {}
+    for m in pattern.finditer(text):
+        name = canonical[_norm(m.group(0))]
+        if name not in programs:
+            counts[name] = counts.get(name, 0) + 1
+    return max(counts, key=lambda n: counts[n]) if counts else None
 
 
 def _copyright_owner(text: str) -> str | None:
@@ -255,7 +273,11 @@ def _payer_from_text(text: str) -> str | None:
         if not line:
             continue
         seen += 1
-        if ":" in line or seen > 4:
+        if seen > 4:
+            return None
+        # "PacificSource Health Plans | Clinical Policy: Dry Needling", "UPMC HEALTH PLAN - MEDICAL POLICY MANUAL"
+        line = _TITLE_PARTS.split(line)[0].strip()
+        if ":" in line:
             return None
         if len(line.split()) <= 6 and payer_words.search(line) and not not_payer.search(line):
             return line
@@ -278,7 +300,16 @@ def _title_from_markdown(text: str) -> str | None:
 def _generic(part: str) -> bool:
     """A title-block part that names the payer or the kind of document, not the service."""
     pattern, _ = _payer_pattern()
-    return bool(pattern.search(part)) or bool(lexicon.pattern("documents", "document_kind").search(part))
+    return bool(pattern.search(part)) or bool(lexicon.pattern("documents", "document_kind").search(part)) \
+        or _looks_like_payer(part)
+
+
+def _looks_like_payer(line: str) -> bool:
+    """ "Prairie Health Plan", "Summit Mutual Insurance": a short name built of payer words, from no table."""
+    line = line.strip()
+    return (len(line.split()) <= 5 and bool(lexicon.pattern("documents", "payer_words").search(line))
+            and not lexicon.pattern("documents", "not_payer").search(line)
+            and bool(re.fullmatch(r"(?:[A-Z][\w&.'-]*|of|and|the|&)(?:\s+(?:[A-Z][\w&.'-]*|of|and|the|&))*", line)))
 
 
 def _title_from_hint(hint: str | None) -> str | None:
@@ -286,7 +317,7 @@ def _title_from_hint(hint: str | None) -> str | None:
     -> "Glucose Monitors"; "1.01.20 Continuous Glucose Monitoring Devices | Medical Policy | Premera" -> the middle."""
     if not hint:
         return None
-    for part in re.split(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*", hint):
+    for part in _TITLE_PARTS.split(hint):
         # "Oscar Clinical Guideline: Pain Management: Epidural ...": the payer's and the document kind's parts go
         part = ": ".join(piece for piece in part.split(": ") if not _generic(piece))
         part = _strip_title_ids(part)
@@ -296,9 +327,20 @@ def _title_from_hint(hint: str | None) -> str | None:
 
 
 def _strip_title_ids(title: str) -> str:
-    """ "Facet Joint Radiofrequency Neurotomy (KP-0477)" -> without the id; "1.01.20 Continuous ..." likewise."""
+    """ "Facet Joint Radiofrequency Neurotomy (KP-0477)" -> without the id; "1.01.20 Continuous ..." likewise; a manual's
+    locator in front ("TPM Chapter 7 Section 20.1 Hyperbaric Oxygen") goes too."""
     title = re.sub(r"\s*\([^()]*\d[^()]*\)\s*$", "", title)  # "(L33822)", "(CG048, Ver. 10)"
+    title = _LOCATOR.sub("", title)
     return re.sub(r"^(?:[A-Z]{0,5}-?\d[\w.\-]*)\s+", "", title).strip()
+
+
+# "TPM Chapter 7 Section 18.9", "Chapter 7, Section 20.1:": where a manual files a policy, not what it is about
+_LOCATOR = re.compile(r"^(?:[A-Z]{2,5}\s+)?(?:chapter|section|part|article)\s+[\w.]*\d[\w.]*"
+                      r"(?:,?\s+(?:chapter|section|part|article)\s+[\w.]*\d[\w.]*)*\s*[:.\-\u2013]?\s*", re.I)
+# "705 Mount Auburn Street", "Watertown, MA 02472", "Tel: 617.972.9400": a payer's address block, never a title
+_ADDRESS = re.compile(r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b|^\d+\s+(?:[A-Z][a-z]+\s+){1,4}(?:Street|St\.?|Avenue|Ave\.?|"
+                      r"Road|Rd\.?|Boulevard|Blvd\.?|Drive|Dr\.?|Way|Lane|Place|Parkway|Pkwy\.?|Plaza|Court|Suite)\b|^www\.|"
+                      r"^(?:p\.?\s?o\.?\s)?box\s+\d", re.I)
 
 
 def _title_from_text(text: str) -> str | None:
@@ -309,7 +351,11 @@ def _title_from_text(text: str) -> str | None:
         line = line.strip().strip("#*_> ").strip()
         if n > 25:
             break
-        if not line or ":" in line or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line):
+        if ":" in line:
+            # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A"
+            kind, _, rest = _TITLE_PARTS.split(line)[0].partition(":")
+            line = rest.strip() if kind.strip() and _generic(kind) else ""
+        if not line or ":" in line or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line) or _ADDRESS.search(line):
             continue
         words = line.split()
         if len(words) > 16 or re.fullmatch(r"[\d.\-\s|/]+", line) or "|" in line or "...." in line:
@@ -319,6 +365,20 @@ def _title_from_text(text: str) -> str | None:
         line = _strip_title_ids(line)
         return line.title() if line.isupper() else line
     return None
+
+
+def _title_after_id(text: str, fields: tuple[HeaderField, ...]) -> str | None:
+    """ "Policy: MP.083  Sleep Testing: Home Sleep Apnea Testing": the title that follows the id on its line."""
+    from .headings import title_case
+
+    found = next((f for f in fields if f.name == "policy_id"), None)
+    if found is None:
+        return None
+    line_end = text.find("\n", found.end)
+    rest = text[found.end:line_end if line_end >= 0 else len(text)].strip(" \t|-\u2013:")
+    if len(rest.split()) < 2 or ":" in rest.split()[0] or _labels()[2].search(rest):
+        return None
+    return rest if title_case(rest) else None
 
 
 def _title_from_filename(path: Path, policy_id: object) -> str:
@@ -335,13 +395,26 @@ def _title_from_filename(path: Path, policy_id: object) -> str:
 def _id_from_filename(text: str, path: Path) -> str | None:
     """A token of the file name holding a digit that the document itself writes ("L33822"), as the document writes it."""
     tokens = re.split(r"[-_\s]+", path.stem)
+    # a number with its letter prefixes, as the document writes them: "cwqi-hcs-0058a" is "CWQI HCS-0058A"
+    for n in (3, 2):
+        for i in range(len(tokens) - n + 1):
+            group = tokens[i:i + n]
+            if not re.search(r"\d", group[-1]) or not all(re.fullmatch(r"[a-z]{2,5}", t, re.I) for t in group[:-1]):
+                continue
+            body = r"[ \t-]+".join(re.escape(t) for t in group)
+            # an acronym-prefixed number the file name spells is the id wherever the document writes it
+            for match in re.finditer(rf"(?<![A-Za-z0-9-]){body}(?![A-Za-z0-9])", text, re.I):
+                if match.group(0)[:len(group[0])].isupper():
+                    return match.group(0)
     # joined neighbours first, so "kp-0477" is found as "KP-0477" rather than "0477"
     candidates = [f"{a}-{b}" for a, b in zip(tokens, tokens[1:], strict=False)] + tokens
     for token in candidates:
         if len(token) >= 3 and re.search(r"\d", token):
             match = re.search(rf"(?<![A-Za-z0-9-]){re.escape(token)}(?![A-Za-z0-9])", text[:HEADER_SCAN_CHARS], re.I)
             if match:
-                return match.group(0)
+                # a manual's section number keeps its locator: "Chapter 7, Section 18.9"
+                locator = re.search(r"(?:chapter[ \t]+\w+,?[ \t]+)?(?:section|article)[ \t]+$", text[max(0, match.start() - 40):match.start()], re.I)
+                return (locator.group(0) if locator else "") + match.group(0)
     return None
 
 

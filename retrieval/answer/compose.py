@@ -13,7 +13,7 @@ from ..models import Audience, CitationRole, Route, Unit
 from ..search import PolicyRecord
 from . import spanish as es
 from .records import Answer, AnswerWriter, Citation
-from .safety import POSITIVE, UNSURE, home, positive_is_safe
+from .safety import POSITIVE, UNSURE, framed_by_criteria, home, positive_is_safe
 from .understanding import Understanding
 from .view import Finding
 
@@ -76,6 +76,9 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
     if verdict in POSITIVE and not positive_is_safe(findings[0], u):
         verdict = None
         findings[0] = replace(findings[0], verdict=None, note=UNSURE)
+    if verdict == "covered" and framed_by_criteria(findings[0]):
+        verdict = "covered_with_criteria"  # the same position, with the conditions the lead-in puts on it
+        findings[0] = replace(findings[0], verdict=verdict)
     spanish = language == "es"
     say = (lambda f: es.say(f, u, audience, UNSURE)) if spanish else (lambda f: _say(f, u, audience))
     texts = [say(f) + (f"\n{f.remark}" if f.remark else "") for f in findings]

@@ -61,6 +61,11 @@ class PayerNames:
         unknown = None
         if not found:
             unknown = next((alias for alias, pattern in self._unknown if pattern.search(expanded)), None)
+        if not found and unknown is None:
+            # a plan the table does not know, named the way plans are ("Fallon Health", "Sanford Health Plan")
+            shape = lexicon.pattern("payers", "payer_shape").search(expanded)
+            if shape is not None and shape.group(1) not in self.words.split():
+                unknown = shape.group(0)
         return found, unknown
 
 

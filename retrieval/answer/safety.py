@@ -5,7 +5,7 @@ from __future__ import annotations
 from .. import lexicon
 from ..models import STATEMENT_SECTIONS
 from .understanding import Understanding
-from .view import Finding, match, names
+from .view import Finding, affirms, match, names
 
 POSITIVE = frozenset({"covered", "covered_with_criteria"})
 UNSURE = "position not read with confidence"
@@ -37,10 +37,15 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     positive_units = [carrier, finding.matched_item, *cited, *(statement.items if statement is not None else [])]
     # "back pain that doesn't go down my leg": a criterion the question says is absent never carries a 'covered'
     negated = [w for w in u.negated if w not in view.service_words()]
-    said = set().union(*(view.words(x) for x in [carrier, finding.matched_item, *cited] if x is not None))
-    if any(names(w, said) for w in negated):
+    said = [x for x in [carrier, finding.matched_item, *cited] if x is not None]
+    if any(affirms(view, x, w) for x in said for w in negated):
         return False
     positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
+    # the policy's positive statements together: "the sleeve" in its list of covered procedures and "BMI of 42" in
+    # its criteria; one negative statement must then name more of what was asked than all of them do
+    positive = max(positive, _joint_match(asked, view, [x for other in view.statements
+                                                        if other.unit.verdict in POSITIVE
+                                                        for x in [other.unit, *other.items]]))
     if positive == 0.0 and _covers_every_use(view, statement, finding):
         return True  # "Chiropractic manipulation is covered." and nothing in the policy limits or excludes a use
     if positive == 0.0:
@@ -57,6 +62,26 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     return not (negative >= threshold and negative > positive)
 
 
+def framed_by_criteria(finding: Finding) -> bool:
+    """ "Chiropractic services are covered when they meet the indications below." followed by "Indications that are
+    covered: ... Care for a chronic condition is covered during ...": a 'covered' under a conditional lead-in that points
+    at what follows is covered with criteria. The frame holds until a statement of another position starts a new block."""
+    carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
+    if carrier is None or finding.verdict != "covered":
+        return False
+    forward = lexicon.pattern("verdicts", "points_below")
+    framed = False
+    for statement in finding.view.statements:
+        unit = statement.unit
+        if unit.start >= carrier.start:
+            break
+        if unit.section_kind != carrier.section_kind or unit.verdict not in POSITIVE:
+            framed = False
+        if unit.verdict == "covered_with_criteria" and forward.search(finding.view.text_of(unit)):
+            framed = True
+    return framed
+
+
 def _covers_every_use(view, statement, finding: Finding) -> bool:
     """An unconditional "covered" (no list, no qualifier) in a policy that states no negative or conditional position
     at all: an indication it never names is covered like every other use."""
@@ -65,3 +90,13 @@ def _covers_every_use(view, statement, finding: Finding) -> bool:
     if lexicon.pattern("verdicts", "qualified").search(view.text_of(statement.unit).replace("with or without", "")):
         return False
     return all(s.unit.verdict == "covered" and not any(i.verdict for i in s.items) for s in view.statements)
+
+
+def _joint_match(asked: list[str], view, units: list) -> float:
+    """How much of the asked words (in-policy IDF weighted) the units name between them."""
+    if not units:
+        return 0.0
+    words = set().union(*(view.words(x) for x in units))
+    total = sum(view.idf(w) for w in asked)
+    hit = sum(view.idf(w) for w in asked if names(w, words))
+    return hit / total if total else 0.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field, replace
 
 from .. import lexicon
@@ -29,6 +30,7 @@ class PolicyView:
     units_by_section_kind: dict[SectionKind, list[Unit]]
     units: list[Unit] = field(default_factory=list)
     unit_words: dict[str, set[str]] = field(default_factory=dict)
+    excepted_words: dict[str, set[str]] = field(default_factory=dict)  # what a positive sentence leaves out
     policy_words: set[str] | None = None
     _document_frequency: dict[str, int] | None = None
 
@@ -132,13 +134,48 @@ def names(word: str, words: set[str]) -> bool:
     return False
 
 
+def affirms(view: PolicyView, unit: Unit, word: str) -> bool:
+    """Does the unit name the word as present? "inadequately controlled", "uncontrolled", "without imaging guidance"
+    name it as absent, which agrees with a question that says it is absent ("isn't controlled even with medication")."""
+    if not names(word, view.words(unit)):
+        return False
+    qualifiers = lexicon.words("questions", "negative_qualifier")
+    tokens = re.findall(r"[a-z0-9]+", view.text_of(unit).lower())
+    found = False
+    for i, token in enumerate(tokens):
+        stems = content_words(token)
+        if not stems or not names(word, {stems[0]}):
+            continue
+        found = True
+        before = tokens[max(0, i - 2):i]
+        if not any(t in qualifiers for t in before) and not any(token.startswith(p) for p in ("un", "non")):
+            return True
+    return not found  # named only through a longer word form the tokens missed: read as present
+
+
 def _weight(word: str) -> float:
     return 0.4 if word in lexicon.words("questions", "generic_indication") else 1.0
+
+
+def excepted(view: PolicyView, unit: Unit) -> set[str]:
+    """Words a positive sentence names only to leave them out: "medically necessary for chronic pain other than chronic
+    low back pain" does not name low back pain as covered."""
+    if unit.verdict not in {"covered", "covered_with_criteria"}:
+        return set()
+    words = view.excepted_words.get(unit.unit_id)
+    if words is None:
+        text = view.text_of(unit)
+        clauses = [m.group(1) for m in lexicon.pattern("verdicts", "exception_clause").finditer(text)]
+        words = view.excepted_words[unit.unit_id] = set(content_words(" ".join(clauses))) if clauses else set()
+    return words
 
 
 def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
     """How much of the question's indication a unit names: in-policy IDF-weighted recall, plus a little precision."""
     words = view.words(unit)
+    left_out = excepted(view, unit)
+    if left_out:
+        words = words - left_out
     found = [w for w in indication if names(w, words)]
     generic = lexicon.words("questions", "generic_indication")
     if not found or all(w in generic for w in found):

@@ -55,9 +55,16 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         if found is not None:
             return found
     if u.age is not None:
-        fitting = [s for s in view.statements if _age_fits(u.age, view.text_of(s.unit))]
-        if fitting:
-            return Finding(view, fitting[0].unit.verdict, [(fitting[0].unit, "verdict", 1.0)])
+        # the statement, or the listed item, whose age range holds the asked age ("TMS for members younger than 18")
+        for statement in view.statements:
+            for unit in [statement.unit, *statement.items]:
+                if not _age_fits(u.age, view.text_of(unit)):
+                    continue
+                if unit is statement.unit:
+                    return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
+                if unit.verdict and unit.verdict != statement.unit.verdict:
+                    return Finding(view, unit.verdict, [(unit, "verdict", 1.0)], unit)
+                return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
     if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
         # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
         phrase = " ".join(u.surface(tuple(u.indication)))

@@ -8,7 +8,7 @@ from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, names, rank
+from ..view import Finding, PolicyView, Statement, affirms, names, rank
 from .coverage import coverage
 
 
@@ -54,7 +54,7 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         pool += [(s, x) for x in _sentences_after(view, s)]
     if u.negated:
         # "with no comorbidities": the criterion that needs one is not the answer
-        kept = [(s, item) for s, item in pool if not any(names(w, view.words(item)) for w in u.negated)]
+        kept = [(s, item) for s, item in pool if not any(affirms(view, item, w) for w in u.negated)]
         pool = kept or pool
     owner = {item.unit_id: s for s, item in pool}
     if u.bmi is not None:
