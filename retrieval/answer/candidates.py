@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from .. import lexicon
 from ..search import LoadedIndex, PolicyRecord
 from ..settings import Settings
 from .understanding import Understanding
@@ -65,7 +66,8 @@ class Candidates:
         if not passages:
             return []
         top = passages[0]
-        if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact):
+        if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
+                and _names_most_of(u, top.chunk.text):
             return [top.chunk.doc_key]
         return []
 
@@ -84,6 +86,18 @@ class Candidates:
         if u.codes:
             return f"The code {', '.join(u.codes)} does not appear in any policy loaded here."
         return "I couldn't find a medical policy that answers this in the policies loaded here, so I won't guess."
+
+
+def _names_most_of(u: Understanding, text: str) -> bool:
+    """A passage found by retrieval alone must name a fair part of what the question asks about (a third, and two
+    words of three or more): "are hearing aids covered for adults?" is not answered by a bariatric policy's "adults"."""
+    generic = lexicon.words("questions", "generic_service") | lexicon.words("questions", "generic_indication")
+    asked = [w for w in dict.fromkeys(u.content) if w not in generic and not w.isdigit()]
+    if not asked:
+        return True
+    words = set(content_words(text))
+    named = sum(w in words for w in asked)
+    return named * 3 >= len(asked) and (named >= 2 or len(asked) < 3)
 
 
 def _listed(names: list[str]) -> str:

@@ -21,6 +21,7 @@ from .words import (
     WORD,
     _content_words,
     abbreviations,
+    common_words,
     expand,
     non_indication,
     synonyms,
@@ -83,7 +84,7 @@ class QuestionReader:
         if intent == "dates":
             date_field = next((row["field"] for row in lexicon.rows("questions", "date_field") if row.pattern.search(expanded)),
                               "reviewed")
-        payers, unknown = self._find_payers(expanded)
+        payers, unknown = self._find_payers(expanded, lowered, question)
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
         scored = self._services.match(expanded)
@@ -158,13 +159,15 @@ class QuestionReader:
             word = match.group(0)
             if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit():
                 return word
-            if any(word in phrase.split() for phrase in synonyms()):
-                return word
+            if any(word in phrase.split() and phrase in lowered for phrase in synonyms()):
+                return word  # part of a lay phrase the question uses ("slipped disc"), not a typo
             cutoff = 85 if len(word) <= 4 else 80
             best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
             if best is None:
                 return word
             candidate = best[0]
+            if word in common_words() and not _same_family(word, candidate):
+                return word  # "finished" is a word, not a typo of "furnished"; "slipped" may still read as "slippage"
             # only for words of similar length: "nee" → "knee", never "pain" → "spain"
             return candidate if abs(len(candidate) - len(word)) <= 2 else word
 
@@ -185,8 +188,20 @@ class QuestionReader:
                 found.add(policy_id)
         return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
 
-    def _find_payers(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
-        return self._payer_names.find(expanded)
+    def _find_payers(self, expanded: str, lowered: str = "", question_text: str = "") -> tuple[tuple[str, ...], str | None]:
+        payers, unknown = self._payer_names.find(expanded)
+        if not payers and unknown is None:
+            # "Does SummaCare cover ...": the one word before "cover" is a plan's name when neither the corpus nor the
+            # question reader knows it as a word (read before typo correction turns it into one)
+            subject = lexicon.pattern("payers", "payer_subject").search(lowered)
+            named = subject is not None and re.search(rf"\b{re.escape(subject.group(1))}\b", question_text or "", re.I)
+            # a plan's name is written as a name ("SummaCare", "AvMed"), not as an abbreviation ("HMO") or a plain word
+            if subject is not None and named and re.fullmatch(r"[A-Z][a-z]+[A-Za-z]*", named.group(0)):
+                word = subject.group(1)
+                if word not in self._vocab and word not in non_indication() and word not in self._payer_names.words.split() \
+                        and not any(word in phrase.split() for phrase in synonyms()):
+                    unknown = word
+        return payers, unknown
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
         service = set()
@@ -209,6 +224,18 @@ class QuestionReader:
             if word not in words:
                 words.append(word)
         return tuple(words)
+
+
+def _same_family(word: str, other: str) -> bool:
+    """ "slipped" / "slippage", "joints" / "joint": one word in two forms (a shared stem or five shared first letters)."""
+    if _content_words(word) == _content_words(other):
+        return True
+    shared = 0
+    for a, b in zip(word, other, strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared >= 5
 
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each

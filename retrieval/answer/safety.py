@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import lexicon
 from ..models import STATEMENT_SECTIONS
 from .understanding import Understanding
 from .view import Finding, affirms, match, names
+from .words import common_words
 
 POSITIVE = frozenset({"covered", "covered_with_criteria"})
 UNSURE = "position not read with confidence"
@@ -30,7 +33,14 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     # "covered for X" needs the policy to name X where it says so: the statement, its list or the matched item, or its
     # own description of its topic (the procedures it is about: "sleeve gastrectomy" in a bariatric surgery policy);
     # and no negative statement may name X more closely
-    asked = [w for w in u.indication if w not in lexicon.words("questions", "generic_indication") and w in view.all_words()]
+    generic = lexicon.words("questions", "generic_indication")
+    asked = [w for w in u.indication if w not in generic and w in view.all_words()]
+    # "the eXciteOSA tongue stimulator": a named product or term the policy never uses (no common English word) is not
+    # covered by the policy's general statement, unless that statement covers every use without a condition
+    never_named = [w for w in u.indication if w not in generic and not w.isdigit() and _unknown_term(u, w)
+                   and not any(names(w, view.words(x)) for x in view.units)]
+    if never_named and finding.matched_item is None and not _covers_every_use(view, statement, finding):
+        return False
     if not asked:
         return True
     cited = [unit for unit, role, _ in finding.cites if role == "item" and unit.section_kind in STATEMENT_SECTIONS]
@@ -62,13 +72,25 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     return not (negative >= threshold and negative > positive)
 
 
+def _unknown_term(u: Understanding, stem: str) -> bool:
+    """A word the question itself writes ("eXciteOSA"), of five letters or more, that is no common English word."""
+    text = u.text.lower()
+    forms = [f for f in u.surface((stem,)) if re.search(rf"(?<![a-z]){re.escape(f)}(?![a-z])", text)]
+    return bool(forms) and all(len(f) >= 5 and f not in common_words() for f in forms)
+
+
 def framed_by_criteria(finding: Finding) -> bool:
-    """ "Chiropractic services are covered when they meet the indications below." followed by "Indications that are
+    """A listed use that carries its own conditions, or "Chiropractic services are covered when they meet the indications
+    below." followed by "Indications that are
     covered: ... Care for a chronic condition is covered during ...": a 'covered' under a conditional lead-in that points
     at what follows is covered with criteria. The frame holds until a statement of another position starts a new block."""
     carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
     if carrier is None or finding.verdict != "covered":
         return False
+    conditions = lexicon.pattern("verdicts", "names_criteria")
+    items = [finding.matched_item, *(unit for unit, role, _ in finding.cites if role == "item")]
+    if any(x is not None and conditions.search(finding.view.text_of(x)) for x in items):
+        return True  # "diabetic foot wounds that meet the criteria in paragraph 3.4"
     forward = lexicon.pattern("verdicts", "points_below")
     framed = False
     for statement in finding.view.statements:

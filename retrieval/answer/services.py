@@ -40,7 +40,7 @@ class ServiceIndex:
             self._service_words[key] = [s for s in sets if s]
             for word in set().union(*sets) if sets else set():
                 document_frequency[word] = document_frequency.get(word, 0) + 1
-        generic = lexicon.words("questions", "generic_title")
+        generic = _generic_title()
         self._weight = {
             w: (0.3 if w in generic else 1.0) / max(1, document_frequency.get(w, 1)) ** 0.5
             for w in document_frequency
@@ -135,7 +135,7 @@ class ServiceIndex:
         of the shorter one's) or their meanings are very close with no word shared ("Glucose Monitors" / "Continuous
         Glucose Monitoring Devices"); one shared word of three is not enough ("Spinal Cord Stimulation" /
         "Transcranial Magnetic Stimulation")."""
-        generic = lexicon.words("questions", "generic_title")
+        generic = _generic_title()
         for key, score in matched:
             if score < 0.5:
                 break
@@ -185,3 +185,9 @@ class ServiceIndex:
                 scores.append((key, round(0.5 * score, 3)))
         scores.sort(key=lambda kv: -kv[1])
         return scores
+
+
+def _generic_title() -> frozenset[str]:
+    """The generic title words as written and as stemmed: titles are compared by their stems ("injections" -> "inject")."""
+    words = lexicon.words("questions", "generic_title")
+    return words | frozenset(lexicon.stem_words(sorted(words)))

@@ -131,7 +131,20 @@ def names(word: str, words: set[str]) -> bool:
         other = _root(w)
         if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
             return True
+        # one word family with different endings: "radiculopathy" / "radicular", "osteoarthritis" / "osteoarthritic"
+        shared = len(_common_prefix(root, other))
+        if shared >= 7 and shared >= 0.75 * min(len(root), len(other)):
+            return True
     return False
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        n += 1
+    return a[:n]
 
 
 def affirms(view: PolicyView, unit: Unit, word: str) -> bool:
@@ -158,9 +171,10 @@ def _weight(word: str) -> float:
 
 
 def excepted(view: PolicyView, unit: Unit) -> set[str]:
-    """Words a positive sentence names only to leave them out: "medically necessary for chronic pain other than chronic
-    low back pain" does not name low back pain as covered."""
-    if unit.verdict not in {"covered", "covered_with_criteria"}:
+    """Words a statement names only to leave them out: "medically necessary for chronic pain other than chronic low back
+    pain" does not name low back pain as covered, nor "not covered for any condition other than chronic low back pain"
+    as not covered."""
+    if not unit.verdict:
         return set()
     words = view.excepted_words.get(unit.unit_id)
     if words is None:

