@@ -228,6 +228,9 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     owner = _copyright_owner(text)
     if owner is not None:
         return owner
+    named = _plan_named_in_text(text)
+    if named is not None:
+        return named
     program = next((name for _, name in opening), None) or next(iter(hinted), None)
     if program is not None:
         return program
@@ -238,6 +241,30 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         if name not in programs:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+_CAPITALISED_NAME = re.compile(r"[A-Z][\w&'.-]*(?:[ \t]+(?:(?:of|and|&|the)[ \t]+)?[A-Z][\w&'.-]*){1,6}")
+
+
+def _plan_named_in_text(text: str) -> str | None:
+    """A plan the alias table does not know, by the name its own document writes most often ("Blue Cross NC will
+    provide coverage ...", "Dean Health Plan considers ..."): a capitalised name built of payer words, written at least
+    twice. A program (Medicare) or an association is no plan."""
+    not_owner = lexicon.pattern("documents", "not_payer_owner")
+    kind = lexicon.pattern("documents", "document_kind")
+    strong = lexicon.pattern("documents", "plan_name")
+    not_first = lexicon.words("documents", "not_plan_first")
+    counts: dict[str, int] = {}
+    for match in _CAPITALISED_NAME.finditer(text[:60000]):
+        name = match.group(0).strip(" .,")
+        if not _looks_like_payer(name, max_words=8) or not_owner.search(name) or kind.search(name) \
+                or not strong.search(name) or name.split()[0].lower() in not_first:
+            continue
+        counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return None
+    best = max(counts, key=lambda n: (counts[n], len(n)))
+    return (canonical_payer(best) or best) if counts[best] >= 2 else None
 
 
 def _copyright_owner(text: str) -> str | None:
@@ -304,10 +331,10 @@ def _generic(part: str) -> bool:
         or _looks_like_payer(part)
 
 
-def _looks_like_payer(line: str) -> bool:
-    """ "Prairie Health Plan", "Summit Mutual Insurance": a short name built of payer words, from no table."""
+def _looks_like_payer(line: str, max_words: int = 8) -> bool:
+    """ "Prairie Health Plan", "Arkansas Blue Cross and Blue Shield": a short name built of payer words, from no table."""
     line = line.strip()
-    return (len(line.split()) <= 5 and bool(lexicon.pattern("documents", "payer_words").search(line))
+    return (len(line.split()) <= max_words and bool(lexicon.pattern("documents", "payer_words").search(line))
             and not lexicon.pattern("documents", "not_payer").search(line)
             and bool(re.fullmatch(r"(?:[A-Z][\w&.'-]*|of|and|the|&)(?:\s+(?:[A-Z][\w&.'-]*|of|and|the|&))*", line)))
 
