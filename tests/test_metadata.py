@@ -252,3 +252,53 @@ def test_bluecross_written_as_one_word_is_blue_cross():
 def test_a_regional_blue_plan_or_a_brand_is_named_the_way_people_say_it(question, payer):
     names = PayerNames(["Blue Cross Blue Shield of Michigan", "BlueCross BlueShield of Tennessee", "Health Net", "Ambetter"])
     assert names.find(question) == ((payer,), None)
+
+
+# --- plans, titles and ids the tables do not know (issue 11, fourth dev batch) ----------------------------------------
+def test_a_plan_the_table_does_not_know_is_the_name_its_own_body_writes_most():
+    text = ("Corporate Medical Policy\n\nSpinal Cord Stimulation\n\nOrigination: 3/1980\n\nDescription\nSCS applies pulses."
+            "\n\nPolicy\nSummit Valley Health Plan will provide coverage for spinal cord stimulation when the criteria "
+            "are met.\nMembers in a Medicare Advantage plan follow the NCD. Prior review by Summit Valley Health Plan is "
+            "required.\n")
+    assert _payer(text, None) == "Summit Valley Health Plan"
+
+
+def test_a_field_of_care_or_an_association_is_no_plan():
+    text = ("Medical Policy\n\nAcupuncture\n\nBehavioral Health services are covered. Behavioral Health providers bill "
+            "with Durable Medical Equipment codes. The Blue Cross Blue Shield Association and the Blue Cross Blue Shield "
+            "Association evidence center. Medicare covers acupuncture for chronic low back pain.\n")
+    assert _payer(text, None) == "Medicare"
+
+
+@pytest.mark.parametrize(
+    ("text", "hint", "name", "expected"),
+    [
+        # "Kind: Title" lines and an address block in the title block
+        ("Fernhill Health\n705 Mount Auburn Street\nWatertown, MA 02472\nClinical Policy: Massage Therapy\n"
+         "Criteria: CWQI HCS-0253\n", None, "fernhill-cwqi-hcs-0253-massage-therapy.txt",
+         ("Fernhill Health", "CWQI HCS-0253", "Massage Therapy")),
+        # a manual's locator is no title; its section number keeps the locator
+        ("Print | PDF version\n\nChapter 7, Section 18.9\n\nAcupuncture\n\nIssue Date: June 1, 1999\n",
+         "TPM Chapter 7 Section 18.9 - Acupuncture | TRICARE Manuals", "tricare-chapter-7-section-18.9-acupuncture.html",
+         ("TRICARE", "Chapter 7, Section 18.9", "Acupuncture")),
+        # Blue Cross NC names a policy by its file name
+        ("Corporate Medical Policy\n\nSacroiliac Joint Fusion\n\nFile Name:\nsacroiliac_joint_fusion_stabilization\n"
+         "Origination: 01/2016\n\nBlue Cross NC will provide coverage when ... Blue Cross NC requires prior review.\n",
+         None, "bcnc-sacroiliac-joint-fusion.txt",
+         ("Blue Cross and Blue Shield of North Carolina", "sacroiliac_joint_fusion_stabilization", "Sacroiliac Joint Fusion")),
+    ],
+)
+def test_titles_and_ids_in_more_payers_shapes(tmp_path: Path, text: str, hint, name: str, expected) -> None:
+    path = _policy(tmp_path, text, name=name)
+    meta, _fields = read_meta(text, path, title_hint=hint)
+    assert (meta.payer, meta.policy_id, meta.title) == expected
+
+
+def test_a_whole_english_word_is_no_typo_but_a_misspelling_is():
+    from retrieval.answer.question import _same_family
+    from retrieval.answer.words import common_words
+
+    words = common_words()
+    assert "finished" in words and "denial" in words
+    assert "covred" not in words and "prolotheraphy" not in words
+    assert _same_family("slipped", "slippage") and not _same_family("finished", "furnished")

@@ -120,3 +120,31 @@ def test_a_title_joining_two_services_names_each() -> None:
     phrases = title_phrases("Pain Management: Epidural Steroid Injections and Selective Nerve Root Blocks")
     assert {"Epidural Steroid Injections", "Selective Nerve Root Blocks"} <= set(phrases)
     assert "Prolotherapy" in title_phrases("Prolotherapy for Musculoskeletal Indications")
+
+
+# --- fourth dev batch: safer statement choice, exceptions, unknown plans --------------------------------------------
+def test_what_a_statement_leaves_out_is_not_named_by_it(engine: AnswerEngine) -> None:
+    # "dry needling for any condition other than chronic low back pain ... is not covered" is not about low back pain
+    answer = engine.ask("I have a PacificSource Medicare plan and my lower back has hurt for about 6 months. "
+                        "Will they pay for dry needling?")
+    assert (answer.verdict, _policy_ids(answer)[0]) == ("covered_with_criteria", "CWQI HCS-0247")
+
+
+def test_a_near_tie_between_a_positive_and_a_negative_statement_is_read_the_safer_way(engine: AnswerEngine) -> None:
+    answer = engine.ask("ok and once I'm better can I keep going once a month for maintenance?",
+                        history=["Does Excellus cover chiropractic for my lower back pain?"])
+    assert answer.verdict == "not_medically_necessary"
+
+
+@pytest.mark.parametrize("question", ["Does Fallon Health cover spinal cord stimulators for failed back surgery?",
+                                      "Does SummaCare cover negative pressure wound therapy at home?",
+                                      "sanford health plan cranial helmet coverage for flat head?"])
+def test_a_plan_the_table_does_not_know_is_told_it_is_not_loaded(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.route == "not_in_corpus" and answer.verdict is None
+
+
+def test_a_listed_use_with_its_own_conditions_is_covered_with_criteria(engine: AnswerEngine) -> None:
+    answer = engine.ask("What are TRICARE's requirements for hyperbaric oxygen for a diabetic foot wound?")
+    assert answer.verdict == "covered_with_criteria"
+    assert _policy_ids(answer)[0] == "Chapter 7, Section 20.1"
