@@ -257,7 +257,7 @@ def _plan_named_in_text(text: str) -> str | None:
     counts: dict[str, int] = {}
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
         name = match.group(0).strip(" .,")
-        if not _looks_like_payer(name, max_words=8) or not_owner.search(name) or kind.search(name) \
+        if not _looks_like_payer(name) or not_owner.search(name) or kind.search(name) \
                 or not strong.search(name) or name.split()[0].lower() in not_first:
             continue
         counts[name] = counts.get(name, 0) + 1
@@ -331,10 +331,10 @@ def _generic(part: str) -> bool:
         or _looks_like_payer(part)
 
 
-def _looks_like_payer(line: str, max_words: int = 8) -> bool:
+def _looks_like_payer(line: str) -> bool:
     """ "Prairie Health Plan", "Arkansas Blue Cross and Blue Shield": a short name built of payer words, from no table."""
     line = line.strip()
-    return (len(line.split()) <= max_words and bool(lexicon.pattern("documents", "payer_words").search(line))
+    return (len(line.split()) <= 8 and bool(lexicon.pattern("documents", "payer_words").search(line))
             and not lexicon.pattern("documents", "not_payer").search(line)
             and bool(re.fullmatch(r"(?:[A-Z][\w&.'-]*|of|and|the|&)(?:\s+(?:[A-Z][\w&.'-]*|of|and|the|&))*", line)))
 

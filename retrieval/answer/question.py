@@ -6,6 +6,7 @@ The only code that reads the raw question text: every later stage works from the
 from __future__ import annotations
 
 import functools
+import os.path
 import re
 from collections.abc import Callable
 from dataclasses import replace
@@ -188,13 +189,13 @@ class QuestionReader:
                 found.add(policy_id)
         return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
 
-    def _find_payers(self, expanded: str, lowered: str = "", question_text: str = "") -> tuple[tuple[str, ...], str | None]:
+    def _find_payers(self, expanded: str, lowered: str, question_text: str) -> tuple[tuple[str, ...], str | None]:
         payers, unknown = self._payer_names.find(expanded)
         if not payers and unknown is None:
             # "Does SummaCare cover ...": the one word before "cover" is a plan's name when neither the corpus nor the
             # question reader knows it as a word (read before typo correction turns it into one)
             subject = lexicon.pattern("payers", "payer_subject").search(lowered)
-            named = subject is not None and re.search(rf"\b{re.escape(subject.group(1))}\b", question_text or "", re.I)
+            named = subject is not None and re.search(rf"\b{re.escape(subject.group(1))}\b", question_text, re.I)
             # a plan's name is written as a name ("SummaCare", "AvMed"), not as an abbreviation ("HMO") or a plain word
             if subject is not None and named and re.fullmatch(r"[A-Z][a-z]+[A-Za-z]*", named.group(0)):
                 word = subject.group(1)
@@ -228,14 +229,7 @@ class QuestionReader:
 
 def _same_family(word: str, other: str) -> bool:
     """ "slipped" / "slippage", "joints" / "joint": one word in two forms (a shared stem or five shared first letters)."""
-    if _content_words(word) == _content_words(other):
-        return True
-    shared = 0
-    for a, b in zip(word, other, strict=False):
-        if a != b:
-            break
-        shared += 1
-    return shared >= 5
+    return _content_words(word) == _content_words(other) or len(os.path.commonprefix([word, other])) >= 5
 
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each

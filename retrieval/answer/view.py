@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os.path
 import re
 from dataclasses import dataclass, field, replace
 
@@ -30,7 +31,7 @@ class PolicyView:
     units_by_section_kind: dict[SectionKind, list[Unit]]
     units: list[Unit] = field(default_factory=list)
     unit_words: dict[str, set[str]] = field(default_factory=dict)
-    excepted_words: dict[str, set[str]] = field(default_factory=dict)  # what a positive sentence leaves out
+    excepted_words: dict[str, set[str]] = field(default_factory=dict)  # what a statement names only to leave out
     policy_words: set[str] | None = None
     _document_frequency: dict[str, int] | None = None
 
@@ -132,19 +133,10 @@ def names(word: str, words: set[str]) -> bool:
         if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
             return True
         # one word family with different endings: "radiculopathy" / "radicular", "osteoarthritis" / "osteoarthritic"
-        shared = len(_common_prefix(root, other))
+        shared = len(os.path.commonprefix([root, other]))
         if shared >= 7 and shared >= 0.75 * min(len(root), len(other)):
             return True
     return False
-
-
-def _common_prefix(a: str, b: str) -> str:
-    n = 0
-    for x, y in zip(a, b, strict=False):
-        if x != y:
-            break
-        n += 1
-    return a[:n]
 
 
 def affirms(view: PolicyView, unit: Unit, word: str) -> bool:

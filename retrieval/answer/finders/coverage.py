@@ -5,6 +5,7 @@ from __future__ import annotations
 from ... import lexicon
 from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
+from ..safety import POSITIVE
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, match
 from .passages import best_sentence
@@ -14,7 +15,6 @@ from .passages import best_sentence
 INDICATION_MIN_MATCH = 0.5
 UNKNOWN_WORDS_MIN_DENSE = 0.45
 TIE_MARGIN = 0.05  # statements scoring this close name the asked use equally well
-POSITIVE = frozenset({"covered", "covered_with_criteria"})
 
 
 def _verdict_of(candidate) -> str | None:
