@@ -155,11 +155,18 @@ class LoadedIndex:
 
     def _build_vocabulary(self) -> dict[str, int]:
         counts: dict[str, int] = defaultdict(int)
+        # how many policies use each word (a term of the field, not one document's product name); chunks come policy
+        # by policy, so counting a word once per policy needs only the last policy seen with it
+        self.policy_frequency: dict[str, int] = defaultdict(int)
+        last: dict[str, str] = {}
         for chunk in self.chunks:
             if chunk.section_kind in LOG_SECTIONS:
                 continue
             for word in _WORD.findall(chunk.text.lower()):
                 counts[word] += 1
+                if last.get(word) != chunk.doc_key:
+                    last[word] = chunk.doc_key
+                    self.policy_frequency[word] += 1
         for policy in self.policies.values():
             for word in _WORD.findall(" ".join([policy.meta.title, *policy.meta.aliases, policy.meta.payer]).lower()):
                 counts[word] += 5

@@ -127,10 +127,11 @@ def parse(text: str) -> Structure:
     carried_item: tuple[int, int | None, int | None, list[list]] | None = None
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
-        next_block_is_list = (
-            block_number + 1 < len(blocks)
-            and is_list_line(text[blocks[block_number + 1][0][0]:blocks[block_number + 1][0][1]])
-        )
+        # the next block's first line past a page break's running header and footer ("... for ANY of the following:" |
+        # "Page 2 of 5" | "Tufts Health Plan | ... | MNG-DME-0348" | "1. Mild deformity ...")
+        next_block_is_list = block_number + 1 < len(blocks) and is_list_line(next(
+            (text[s:e] for s, e in blocks[block_number + 1]
+             if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), ""))
         # --- the header: field lines and the plan name above them
         if block_start < header_end or (fields and block_start <= header_end):
             for start, end in block:
@@ -187,7 +188,9 @@ def parse(text: str) -> Structure:
             after_heading = False
             alone = len(block) == 1
             if _PAGE_FOOTER.match(line) or _key(line) in furniture:
-                flush_prose(before_list=False)  # a page break ends the running unit; the footer is not quotable
+                # a page break ends the running unit; the footer is not quotable. A paragraph that ends with ":" leads
+                # in the list on the next page
+                flush_prose(before_list=bool(prose) and text[prose[-1][0]:prose[-1][1]].rstrip().endswith(":"))
                 continue
             if resumed is not None:
                 if line[:1].islower() and not BULLET.match(line):

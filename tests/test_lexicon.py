@@ -101,3 +101,9 @@ def test_a_bad_table_is_named_in_the_error(tmp_path, monkeypatch) -> None:
     finally:
         lexicon._load.cache_clear()
         lexicon.rows.cache_clear()
+
+
+def test_abbreviation_dots_inside_a_sentence_do_not_hide_its_condition() -> None:
+    sentence = ("Cigna covers an initial course of TMS using a U.S. Food and Drug Administration (FDA)-cleared device, "
+                "for up to 36 sessions (e.g. taper sessions), as medically necessary when ALL of the following criteria are met:")
+    assert verdict_of(sentence) == "covered_with_criteria"

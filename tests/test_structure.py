@@ -481,3 +481,18 @@ def test_a_section_number_alone_on_its_line_and_a_section_name_after_a_list_item
     assert "Clinical Indications" in names and "Prior Authorization" in names
     item = next(text[u.start:u.end] for u in structure.units if u.kind == "list_item")
     assert item == "Tongue-retaining devices used as the sole treatment of OSA"
+
+
+def test_a_lead_in_before_a_page_break_leads_in_the_list_on_the_next_page():
+    header = "Acme Health Plan  |  Medical Necessity Guidelines  |  MNG-0348\n"
+    filler = "Background sentence about the service that fills the page so pages are far apart.\n" * 8
+    text = (header + filler + "Limitations\nThe Plan considers a cranial remolding orthosis not medically necessary for ANY of the following:\n"
+            + "Page 1 of 3\n\n" + header + "1. Mild deformity that does not meet the measurement thresholds.\n"
+            + "2. An initial orthosis for an infant older than 12 months of age.\n\n" + filler + "Page 2 of 3\n\n"
+            + header + filler + "Page 3 of 3\n")
+    units = _units_with_text(text)
+    position = {t: n for n, (_, t) in enumerate(units)}
+    parent = {t: u.parent_index for u, t in units}
+    lead = position["The Plan considers a cranial remolding orthosis not medically necessary for ANY of the following:"]
+    assert units[lead][0].kind == "lead_in"
+    assert parent["An initial orthosis for an infant older than 12 months of age."] == lead

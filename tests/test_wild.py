@@ -148,3 +148,57 @@ def test_a_listed_use_with_its_own_conditions_is_covered_with_criteria(engine: A
     answer = engine.ask("What are TRICARE's requirements for hyperbaric oxygen for a diabetic foot wound?")
     assert answer.verdict == "covered_with_criteria"
     assert _policy_ids(answer)[0] == "Chapter 7, Section 20.1"
+
+
+def test_the_words_that_name_the_plan_are_not_asked_about(engine: AnswerEngine) -> None:
+    # "bcbs" is no word of the Tennessee policy: as an indication it sent the answer to the catch-all
+    u = engine.reader.read("Does BCBS of Tennessee cover a spinal cord stimulator trial for failed back surgery syndrome?")
+    assert "bcbs" not in u.indication and "tennesse" not in u.indication
+    answer = engine.ask("Does BCBS of Tennessee cover a spinal cord stimulator trial for failed back surgery syndrome?")
+    assert (answer.citations[0].policy_id, answer.verdict) == ("SUR-117", "covered_with_criteria")
+    # a line of business in a plan's name is asked about: policies state positions per line
+    assert "medicar" in engine.reader.read("I have a PacificSource Medicare plan. Is massage therapy covered?").indication
+
+
+def test_a_payers_own_name_for_prior_approval_and_the_sentence_that_states_the_rule(engine: AnswerEngine) -> None:
+    answer = engine.ask("Blue Cross NC member's spinal cord stimulator battery is depleted. Do we need prior review for "
+                        "the generator replacement?")
+    assert answer.intent == "prior_approval" and answer.verdict is None
+    assert "battery life" in answer.citations[0].quote and "requires prior review" in answer.citations[0].quote
+    answer = engine.ask("Is precert required for bariatric surgery with Aetna?")
+    assert "Precertification of obesity surgery is required." in answer.citations[0].quote
+
+
+def test_not_medically_necessary_when_the_criteria_are_not_met_is_no_rival_to_the_criteria(engine: AnswerEngine) -> None:
+    answer = engine.ask("Does Regence cover radiofrequency ablation of the lumbar facet joints?")
+    assert answer.verdict == "covered_with_criteria"
+    assert "may be considered" in answer.citations[0].quote
+
+
+def test_an_age_in_months_against_a_limit_in_months(engine: AnswerEngine) -> None:
+    answer = engine.ask("Tufts Health Plan: baby is 14 months old with plagiocephaly, parents just now asking about a "
+                        "helmet. Would the initial helmet be covered?")
+    assert answer.verdict == "not_medically_necessary"
+    assert any("older than 12 months" in c.quote for c in answer.citations[:2])
+
+
+def test_a_catch_all_for_one_line_of_business_is_not_the_plans_own(engine: AnswerEngine) -> None:
+    # "Medicare does not cover dry needling for any other condition." sits above Health Net's own position
+    answer = engine.ask("Does Health Net cover dry needling for knee pain after ACL reconstruction?")
+    assert answer.verdict == "investigational"
+    assert answer.citations[0].quote.startswith("Health Net, Inc. considers dry needling")
+    answer = engine.ask("I'm on a Moda Medicare Advantage plan. Can I get acupuncture covered for my knee arthritis?")
+    assert answer.verdict == "not_covered" and "Medicare Advantage members" in answer.citations[0].quote
+
+
+def test_a_listed_use_is_quoted_with_its_lead_in(engine: AnswerEngine) -> None:
+    # a short list: the lead-in and the named item in one passage (still the source text, start to end)
+    answer = engine.ask("Does Health Net cover laparoscopic sleeve gastrectomy?")
+    assert answer.verdict == "covered_with_criteria"
+    first = " ".join(answer.citations[0].quote.split())
+    assert first.startswith("When the criteria above are met, the following procedures are considered medically necessary:")
+    assert first.endswith("Laparoscopic sleeve gastrectomy")
+    # further down a long list: the lead-in first, the item next
+    answer = engine.ask("Does Cigna cover acupuncture for nausea from chemotherapy?")
+    assert answer.citations[0].quote.startswith("Cigna covers acupuncture")
+    assert answer.citations[1].quote == "nausea and vomiting associated with chemotherapy"

@@ -59,7 +59,7 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
     comparison = len(findings) > 1
     citations: list[Citation] = []
     for f in findings:
-        for unit, role, score in f.cites:
+        for unit, role, score in _carrier_first(f):
             citations.append(cite(f.view.record, unit, role, score))
     citations = _dedupe(citations)
     verdict = findings[0].verdict if intent in {"coverage", "criteria"} and not (comparison and u.comparison) else None
@@ -102,6 +102,30 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
         body = writer.write(question=question, audience=audience, verdict=verdict, citations=tuple(citations), draft=body)
     return Answer(answer_id, question, audience, body, verdict, False, None, tuple(citations),
                   es.DISCLAIMER if spanish else DISCLAIMER, _ms(started), intent, policies, tuple(notes))
+
+
+JOINED_QUOTE_MAX = 400  # characters: a lead-in and its item further apart than this are quoted one by one
+
+
+def _carrier_first(f: Finding) -> list[tuple[Unit, str, float]]:
+    """The citations in order. A list item that names the asked use ("Migraine recurring for more than 12 weeks") carries
+    the answer with the lead-in that gives it its position: in a short list both are quoted as one passage, from the
+    lead-in to the item; further down a long list the lead-in comes first and the item next."""
+    cites = list(f.cites)
+    carrier = next((unit for unit, role, _ in cites if role == "verdict"), None)
+    if f.matched_item is None or carrier is None or carrier.catch_all:
+        return cites  # a statement for every use ("investigational for all indications, including ...") carries it itself
+    k = next((i for i, (unit, role, _) in enumerate(cites) if unit is f.matched_item and role == "item"), None)
+    if not k:
+        return cites
+    item, _, score = cites.pop(k)
+    if carrier.start < item.start and item.end - carrier.start <= JOINED_QUOTE_MAX \
+            and f.view.record.text.count("\n\n", carrier.end, item.start) <= 1:
+        # a short list: one quote from the lead-in to the item, so the position and the named use are read together
+        joined = replace(carrier, kind="paragraph", end=item.end, catch_all=False)
+        return [(joined, "verdict", score), *[c for c in cites if c[0] is not carrier]]
+    cites.insert(k, (item, "item", score))
+    return cites
 
 
 def routed(answer_id: Any, question: str, audience: Audience, route: Route, notes: list[str], started: float,

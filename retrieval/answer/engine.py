@@ -33,7 +33,8 @@ class AnswerEngine:
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
                                      profiles={key: profile(v) for key, v in self.views.items()},
                                      title_similarity=self.index.title_similarity
-                                     if getattr(self.index.embedder, "semantic", False) else None)
+                                     if getattr(self.index.embedder, "semantic", False) else None,
+                                     policy_frequency=getattr(self.index, "policy_frequency", None))
         self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
 

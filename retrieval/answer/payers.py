@@ -34,18 +34,23 @@ class PayerNames:
                     self._named[alias] = members
             # a regional member by its family name and its region: "blue cross michigan", "bcbs of tennessee"
             for name in members:
-                place = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", name.lower())
-                if place is None:
-                    continue
-                for alias in row["aliases"]:
-                    for form in row.get("regional_forms", ()):
-                        self._named.setdefault(_spaced(form.format(alias=alias, place=place.group(1))), set()).add(name)
+                for place in _places(name):
+                    for alias in row["aliases"]:
+                        for form in row.get("regional_forms", ()):
+                            self._named.setdefault(_spaced(form.format(alias=alias, place=place)), set()).add(name)
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
         self._unknown = [(alias, re.compile(rf"\b{re.escape(_spaced(alias))}\b"))
                          for group in ("payer", "family") for row in lexicon.rows("payers", group)
                          for alias in row["aliases"] if alias not in self._named]
         self.words = " ".join(self._named)
+
+    def mentions(self, expanded: str) -> list[str]:
+        """The words that name a loaded payer in the text ("bcbs of tennessee", "blue cross nc"): they name the plan,
+        not what is asked about."""
+        if self._pattern is None:
+            return []
+        return [m.group(0) for m in self._pattern.finditer(_spaced(expanded))]
 
     def _add(self, alias: str, name: str) -> None:
         self._named.setdefault(_spaced(alias), set()).add(name)
@@ -67,6 +72,12 @@ class PayerNames:
             if shape is not None and shape.group(1) not in self.words.split():
                 unknown = shape.group(0)
         return found, unknown
+
+
+def _places(name: str) -> list[str]:
+    """The region a plan's name holds, as people say it: "... of Western New York", "... of Tennessee"."""
+    region = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", name.lower())
+    return [region.group(1)] if region is not None else []
 
 
 def _spaced(text: str) -> str:

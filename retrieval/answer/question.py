@@ -40,9 +40,11 @@ class QuestionReader:
     """Built once per loaded index: knows the corpus's services, payers, policy ids and vocabulary."""
 
     def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None,
-                 title_similarity: Callable[[str, str], float] | None = None):
+                 title_similarity: Callable[[str, str], float] | None = None,
+                 policy_frequency: dict[str, int] | None = None):
         self._policies = policies
         self._vocab = vocabulary
+        self._policy_frequency = policy_frequency or {}
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
         self._payer_names = PayerNames(p.meta.payer for p in policies.values())
@@ -101,12 +103,14 @@ class QuestionReader:
             text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
             service_score=service_score, payers=payers, unknown_payer=unknown, policy_ids=policy_ids, codes=codes,
             indication=indication, comparison=bool(_cue("comparison").search(expanded)) or len(payers) > 1, content=content,
-            age=_age(question), bmi=_bmi(question), asks_what=bool(_cue("asks_what").match(question)),
+            age=_age(question), age_months=_age_months(question), bmi=_bmi(question), asks_what=bool(_cue("asks_what").match(question)),
             asks_when=bool(_cue("asks_when").match(question)), asks_listed=bool(_cue("asks_listed").search(question)),
             besides=bool(_cue("besides").search(question)), asks_event=bool(_cue("event").search(question)),
             asks_change=bool(_cue("asks_change").search(question)),
             asks_current_effective="effective" in lowered and not _cue("asks_original").search(lowered),
-            negated=negated,
+            negated=negated, states_measure=bool(_cue("measure").search(lowered)),
+            field_terms=tuple(dict.fromkeys(w for w in WORD.findall(lowered)
+                                            if self._policy_frequency.get(w, 0) >= FIELD_TERM_POLICIES)),
         )
 
     def _with_history(self, current: Understanding, earlier: list[Understanding]) -> Understanding:
@@ -216,6 +220,9 @@ class QuestionReader:
                     service |= abbreviation_words
         names = " ".join(payers).lower()
         payer_words = set(_content_words(names + " " + re.sub(r"\bblue(cross|shield)", r"blue \1", names)))
+        # the words that named the plan ("bcbs of tennessee") are not asked about; a line of business ("medicare") is
+        lines = set(_content_words(" ".join(lexicon.words("payers", "line_of_business"))))
+        payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded)))) - lines
         words = []
         for word in _content_words(expanded):
             if word in service or word in payer_words or word in non_indication() or word.isdigit():
@@ -231,6 +238,9 @@ def _same_family(word: str, other: str) -> bool:
     """ "slipped" / "slippage", "joints" / "joint": one word in two forms (a shared stem or five shared first letters)."""
     return _content_words(word) == _content_words(other) or len(os.path.commonprefix([word, other])) >= 5
 
+
+# A word this many loaded policies use is a term of the field ("ablation"), not one document's product name.
+FIELD_TERM_POLICIES = 3
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
 
@@ -249,6 +259,14 @@ def _age(text: str) -> int | None:
             continue  # "my BMI is 37" is not an age
         return int(match.group(1) or match.group(2))
     return None
+
+
+def _age_months(text: str) -> int | None:
+    match = _cue("age_months").search(text)
+    if match:
+        return int(match.group(1) or match.group(2))
+    years = _age(text)
+    return None if years is None else 12 * years
 
 
 def _bmi(text: str) -> float | None:

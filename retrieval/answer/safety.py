@@ -7,7 +7,7 @@ import re
 from .. import lexicon
 from ..models import STATEMENT_SECTIONS
 from .understanding import Understanding
-from .view import Finding, affirms, match, names
+from .view import Finding, affirms, converse, match, names
 from .words import common_words
 
 POSITIVE = frozenset({"covered", "covered_with_criteria"})
@@ -63,9 +63,11 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
                               for x in view.units_by_section_kind.get(kind, [])))
         if not any(names(w, topic) for w in asked):
             return False
+    # "not medically necessary when the criteria are not met" is no rival unless the question puts the criteria in doubt
     negative = max((match(asked, x, view) for other in view.statements
                     if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
-                    for x in [other.unit, *other.items]), default=0.0)
+                    for x in [other.unit, *other.items]
+                    if not (x is other.unit and not u.criteria_in_doubt and converse(view, x))), default=0.0)
     # a procedure the policy describes as its topic ("sleeve gastrectomy") is not undone by a narrower negative statement
     # that mentions it ("revision of a sleeve gastrectomy for weight regain"), unless that statement names nearly all of it
     threshold = 0.8 if positive == 0.0 else 0.5
@@ -73,10 +75,11 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
 
 
 def _unknown_term(u: Understanding, stem: str) -> bool:
-    """A word the question itself writes ("eXciteOSA"), of five letters or more, that is no common English word."""
+    """A word the question itself writes ("eXciteOSA"), of five letters or more, that is no common English word and no
+    term of the field that several loaded policies use ("ablation")."""
     text = u.text.lower()
     forms = [f for f in u.surface((stem,)) if re.search(rf"(?<![a-z]){re.escape(f)}(?![a-z])", text)]
-    return bool(forms) and all(len(f) >= 5 and f not in common_words() for f in forms)
+    return bool(forms) and all(len(f) >= 5 and f not in common_words() and f not in u.field_terms for f in forms)
 
 
 def framed_by_criteria(finding: Finding) -> bool:

@@ -30,6 +30,7 @@ class Understanding:
     from_history: bool = False
     content: tuple[str, ...] = ()  # the indication words before any policy's service words are taken out
     age: int | None = None  # "what if the patient is 15?"
+    age_months: int | None = None  # the same age in months ("a 14-month-old": 14; "15": 180)
     bmi: float | None = None  # "my BMI is 37"
     asks_what: bool = False  # "what/how/why ...": a passage is wanted rather than a verdict
     asks_when: bool = False  # starts with "when"
@@ -39,6 +40,14 @@ class Understanding:
     asks_change: bool = False  # "... and what changed?", "why"
     asks_current_effective: bool = False  # "effective date" without "original/first"
     negated: tuple[str, ...] = ()  # stems the question says are absent: "doesn't go down my leg", "without fluoroscopy"
+    states_measure: bool = False  # "pain for 2 months", "60% relief": whether the criteria are met is part of the question
+    field_terms: tuple[str, ...] = ()  # the question's words that several loaded policies use ("ablation"): no product names
+
+    @property
+    def criteria_in_doubt(self) -> bool:
+        """Does the question say what is absent ("never had an ulcer") or state a measurement it asks about ("pain for 2
+        months")? Then "not medically necessary when the criteria are not met" may be the answer, not only the criteria."""
+        return bool(self.negated) or (self.states_measure and self.intent != "criteria")
 
     def surface(self, stems: tuple[str, ...] | list[str]) -> list[str]:
         """The question's own words for these stems (for the answer text): "knees" for the stem "knee"."""

@@ -176,6 +176,13 @@ def excepted(view: PolicyView, unit: Unit) -> set[str]:
     return words
 
 
+def converse(view: PolicyView, unit: Unit) -> bool:
+    """ "... is considered not medically necessary when the criteria above are not met": the other side of a criteria
+    statement, about a case that fails its criteria (lexicon/verdicts.toml [criteria_not_met])."""
+    return unit.verdict in {"not_medically_necessary", "not_covered", "investigational"} \
+        and bool(lexicon.pattern("verdicts", "criteria_not_met").search(view.text_of(unit)))
+
+
 def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
     """How much of the question's indication a unit names: in-policy IDF-weighted recall, plus a little precision."""
     words = view.words(unit)

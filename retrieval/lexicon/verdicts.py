@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import re
+
 from . import joined, rows
+
+_INITIALISM = re.compile(r"\b(?:[A-Za-z]\.){2,}")  # "U.S.", "e.g.", "i.e."
+_SHORT_FORM = re.compile(r"\b(etc|vs|approx|incl|Dr|No)\.(?=\s+[a-z(0-9])")  # "etc. and", "No. 12"
+
+
+def _without_abbreviation_dots(sentence: str) -> str:
+    """The verdict rows look for their words within one sentence (no "." between them): the dots of "U.S. Food and Drug
+    Administration (FDA)-cleared" or "e.g." inside a sentence are no sentence end."""
+    sentence = _INITIALISM.sub(lambda m: m.group(0).replace(".", ""), sentence)
+    return _SHORT_FORM.sub(r"\1", sentence)
 
 
 def verdict_of(sentence: str) -> str | None:
     """The verdict a sentence states, or None. Polarity is read from the sentence itself."""
+    sentence = _without_abbreviation_dots(sentence)
     if joined("verdicts", "hedge").search(sentence) or joined("verdicts", "planted").search(sentence):
         return None
     for row in rows("verdicts", "statement"):

@@ -7,7 +7,8 @@ from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
 from ..safety import POSITIVE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, match
+from ..view import Finding, PolicyView, Statement, converse, match
+from ..words import content_words
 from .passages import best_sentence
 
 # Calibrated on evals/gold.jsonl: how much of the indication a statement must name to carry the answer, and how
@@ -22,16 +23,27 @@ def _verdict_of(candidate) -> str | None:
     return (item.verdict if item is not None and item.verdict else None) or statement.unit.verdict
 
 
-def _age_fits(age: int, sentence: str) -> bool:
-    """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older") include the age?"""
+def _months(number: str, unit: str | None) -> int:
+    return int(number) if unit and unit.startswith("month") else 12 * int(number)
+
+
+def _age_fits(months: int, sentence: str) -> bool:
+    """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older", "older than 12 months of
+    age") include the age (in months)?"""
     s = sentence.lower()
-    for lo, hi in lexicon.pattern("documents", "age_range").findall(s):
-        if int(lo) <= age <= int(hi):
+    for m in lexicon.pattern("documents", "age_range").finditer(s):
+        if _months(m.group(1), m.group(3)) <= months <= _months(m.group(2), m.group(3)) + (11 if not m.group(3) else 0):
             return True
-    for limit in lexicon.pattern("documents", "age_below").findall(s):
-        if age < int(limit):
+    for m in lexicon.pattern("documents", "age_below").finditer(s):
+        if months < _months(m.group(1), m.group(2)):
             return True
-    return any(age >= int(limit) for limit in lexicon.pattern("documents", "age_above").findall(s))
+    for m in lexicon.pattern("documents", "age_above").finditer(s):
+        if m.group(1):  # "18 and older"
+            if months >= _months(m.group(1), m.group(2)):
+                return True
+        elif months > _months(m.group(3), m.group(4)) + (0 if (m.group(4) or "").startswith("month") else 11):
+            return True  # "older than 12 months": 13 months on; "older than 12": 13 years on
+    return False
 
 
 def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
@@ -55,6 +67,11 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                 scored.append((score, statement, None if unit is statement.unit else unit))
                 if best is None or score > best[0]:
                     best = (score, statement, None if unit is statement.unit else unit)
+    if not u.criteria_in_doubt and any(c[0] >= INDICATION_MIN_MATCH and _verdict_of(c) in POSITIVE for c in scored):
+        # "not medically necessary when the criteria above are not met" is the other side of a criteria statement that
+        # names the asked use: it answers only a question that puts the criteria in doubt (says what is absent, or a measure)
+        scored = [c for c in scored if not (c[2] is None and converse(view, c[1].unit))]
+        best = max(scored, key=lambda c: c[0], default=None)
     if best is not None and best[0] >= INDICATION_MIN_MATCH and _verdict_of(best) in POSITIVE:
         # a near tie between a positive and a negative statement of the asked use is read the safer way: a wrong
         # "covered" is the most harmful answer
@@ -62,18 +79,18 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                      and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
         if rival is not None:
             best = rival
-    catch_all = next((s for s in view.statements
-                      if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)), None)
+    catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
+    catch_all = min(catch_alls, key=lambda s: _other_line(view, s, u), default=None)
     if u.bmi is not None:
         from .criteria import bmi_finding  # criteria imports this module
 
         found = bmi_finding(view, u)
         if found is not None:
             return found
-    if u.age is not None:
+    if u.age_months is not None:
         # the statement, or the listed item, whose age range holds the asked age ("TMS for members younger than 18")
         fitting = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]
-                   if _age_fits(u.age, view.text_of(unit))]
+                   if _age_fits(u.age_months, view.text_of(unit))]
         if fitting and u.content:
             # "a home sleep test on a 10 year old": the fitting statement about the asked service, not the first one
             asked = list(u.content)
@@ -151,6 +168,8 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
         # the sentence that names the asked use is an item of another statement's list ("Daytime neuromuscular
         # electrical stimulation of the tongue (e.g., eXciteOSA)" under "The following are investigational:")
         return Finding(finding.view, owner.unit.verdict, [(owner.unit, "verdict", score), (best, "item", score)], best)
+    if finding.verdict in POSITIVE and not u.criteria_in_doubt and converse(view, best):
+        return finding  # the other side of the criteria the finding quotes (see `coverage`)
     if best.verdict and best.verdict != finding.verdict and best.verdict != "no_statement" and score > current:
         if best.verdict in POSITIVE and finding.verdict not in POSITIVE:
             # a near tie is read the safer way (as in `coverage`), compared on the words each names
@@ -178,6 +197,17 @@ def _describes_better(view: PolicyView, indication: list[str], statement_score: 
                  if x.kind == "list_item"]
     best = max((match(indication, x, view) for x in described), default=0.0)
     return best >= 0.9 and best > statement_score + 0.15
+
+
+def _other_line(view: PolicyView, statement: Statement, u: Understanding) -> int:
+    """ "Medicare does not cover dry needling for any other condition." is the position for one line of business: 0 for a
+    statement about the line the question names, 1 for one about no line, 2 for one about a line the question does not name."""
+    lines = set(content_words(" ".join(lexicon.words("payers", "line_of_business"))))
+    named = lines & view.words(statement.unit)
+    asked = lines & set(content_words(u.expanded))
+    if named & asked:
+        return 0
+    return 2 if named else 1
 
 
 def _about_service(view: PolicyView, statement: Statement) -> bool:

@@ -44,7 +44,7 @@ def bmi_finding(view: PolicyView, u: Understanding) -> Finding | None:
 
 
 def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
-    if not view.statements or u.age is not None:
+    if not view.statements or u.age_months is not None:
         return coverage(index, view, u)
     # the criteria may sit under the statement or under their own lead-in ("Criteria (all must be met):")
     pool: list[tuple[Statement, Unit]] = []

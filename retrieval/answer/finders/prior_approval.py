@@ -9,7 +9,7 @@ from ..understanding import Understanding
 from ..view import Finding, PolicyView, match, paragraph, rank
 
 # Words of the question itself, not of what needs approval ("does the trial need prior approval?").
-_ASKING = {"prior", "approv", "author", "requir", "need", "again"}
+_ASKING = {"prior", "approv", "author", "requir", "need", "again", "review", "notif", "precertif", "predetermin"}
 
 
 def prior_approval(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
@@ -29,6 +29,11 @@ def prior_approval(index: LoadedIndex, view: PolicyView, u: Understanding) -> Fi
                 if x.section_kind not in NOT_PRIOR_APPROVAL_SECTIONS and x.kind != "heading"
                 and mention.search(view.text_of(x))]
     if mentions:
-        return Finding(view, None, [(x, "answer", 1.0) for x in mentions[:2]])
+        # the mention that names what is asked about first ("Replacement of a pulse generator at end of battery life also
+        # requires prior review." for a battery question), else the one closest in meaning to the question
+        words = [w for w in u.indication if w not in _ASKING and w not in view.service_words()]
+        rule = lexicon.pattern("documents", "prior_approval_rule")
+        ranked = sorted(rank(index, view, u, mentions, words), key=lambda t: not rule.search(view.text_of(t[1])))
+        return Finding(view, None, [(x, "answer", sc) for sc, x in ranked[:2]])
     cites = [(view.statements[0].unit, "context", 0.5)] if view.statements else []
     return Finding(view, None, cites, note="silent on prior approval")

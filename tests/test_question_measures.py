@@ -1,0 +1,49 @@
+"""Ages in months and years, and what puts a policy's criteria in doubt, as the question reader and the coverage finder
+read them."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.answer.finders.coverage import _age_fits
+from retrieval.answer.question import _age_months
+from retrieval.answer.understanding import Understanding
+
+
+@pytest.mark.parametrize(("question", "months"), [
+    ("baby is 14 months old with plagiocephaly", 14), ("my 7-month-old son", 7), ("what if the infant is 5 months?", 5),
+    ("my 16 year old daughter", 192), ("what if the patient is 15?", 180), ("pain for 6 months", None),
+])
+def test_an_age_is_read_in_months(question: str, months: int | None) -> None:
+    assert _age_months(question) == months
+
+
+@pytest.mark.parametrize(("months", "sentence", "fits"), [
+    (14, "An initial orthosis for an infant older than 12 months of age (corrected age).", True),
+    (10, "An initial orthosis for an infant older than 12 months of age (corrected age).", False),
+    (5, "infants between 3 and 18 months of age", True),
+    (20, "infants between 3 and 18 months of age", False),
+    (192, "adolescents ages 13 through 17", True),
+    (216, "adolescents ages 13 through 17", False),
+    (144, "children younger than 13", True),
+    (360, "adults 18 and older", True),
+    (144, "members older than 12", False),
+    (156, "members older than 12", True),
+    (24, "after less than 12 weeks of therapy", False),
+])
+def test_an_age_against_a_statements_range(months: int, sentence: str, fits: bool) -> None:
+    assert _age_fits(months, sentence) is fits
+
+
+def _understanding(**fields) -> Understanding:
+    base = dict(text="q", expanded="q", intent="coverage", date_field=None, doc_keys=(), service_score=0.0, payers=(),
+                unknown_payer=None, policy_ids=(), codes=(), indication=(), comparison=False)
+    return Understanding(**{**base, **fields})
+
+
+def test_the_criteria_are_in_doubt_when_the_question_says_what_is_absent_or_gives_a_measure() -> None:
+    assert not _understanding().criteria_in_doubt
+    assert _understanding(negated=("ulcer",)).criteria_in_doubt  # "never had a leg ulcer"
+    assert _understanding(states_measure=True).criteria_in_doubt  # "knee pain for 2 months"
+    # "what's needed after 60% relief for 6 months?" asks for the criteria themselves
+    assert not _understanding(states_measure=True, intent="criteria").criteria_in_doubt
