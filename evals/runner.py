@@ -66,7 +66,7 @@ BASELINE_FLOOR_FIGURES = ("top1_document", "quote_recall_at_3")
 # ingest modules and the language tables that decide sections, header fields and the verdict a sentence states.
 INGEST_MODULES = ("loaders.py", "metadata.py", "structure.py", "chunking.py", "corpus.py", "models.py", "ingest.py",
                   "embeddings.py", "html_text.py", "pdf_text.py", "lexicon/__init__.py", "lexicon/verdicts.py", "lexicon/verdicts.toml",
-                  "lexicon/sections.toml", "lexicon/documents.toml")
+                  "lexicon/sections.toml", "lexicon/documents.toml", "lexicon/payers.toml")
 
 # (key, label, kind) in table and chart order. kind: rate (0..1), chars, count, ms.
 FIGURES: tuple[tuple[str, str, str], ...] = (

@@ -96,6 +96,11 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
         return (at + m.start(1), at + m.end(1)) if m else None
     if kind == "id":
         m = _ID.match(rest.lstrip())
+        # "Coverage Policy Surgical 106", "DME 16": a category word and the number are the id, as the payer writes it
+        filed = re.match(r"[A-Z][A-Za-z]{1,15}[ \t]+\d[\w.\-]*(?=[ \t]*$)", rest.strip())
+        if filed:
+            start = at + rest.index(filed.group(0))
+            return start, start + len(filed.group(0))
         if not m or not re.search(r"\d", m.group(0)):
             return None  # "Policy: Prolotherapy" is a title, not a number
         start = at + len(rest) - len(rest.lstrip())
@@ -136,6 +141,11 @@ def read_meta(
         policy_id = _id_from_filename(text, path)
         if policy_id:
             values["policy_id"] = policy_id
+    if isinstance(values.get("policy_id"), str) and isinstance(values.get("title"), str):
+        # "Bone Growth Stimulators, DME 16", "EPIDURAL STEROID INJECTIONS - CAM 70158": the id is no part of the title
+        stripped = re.sub(rf"\s*[-\u2013|,:]\s*{re.escape(str(values['policy_id']))}\s*$", "", str(values["title"]), flags=re.I)
+        if len(stripped) >= 3:
+            values["title"] = stripped
     aliases = tuple(dict.fromkeys(_aliases(text) + acronyms(text, str(values.get("title") or ""))))
     if aliases:
         values["aliases"] = aliases
@@ -231,6 +241,9 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     named = _plan_named_in_text(text)
     if named is not None:
         return named
+    subject = _verdict_subject(text, programs)
+    if subject is not None:
+        return subject
     program = next((name for _, name in opening), None) or next(iter(hinted), None)
     if program is not None:
         return program
@@ -255,15 +268,37 @@ def _plan_named_in_text(text: str) -> str | None:
     strong = lexicon.pattern("documents", "plan_name")
     not_first = lexicon.words("documents", "not_plan_first")
     counts: dict[str, int] = {}
+    written: dict[str, str] = {}  # one plan written several ways ("Blue Cross and Blue Shield of X", "Blue Cross Blue Shield of X")
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
-        name = match.group(0).strip(" .,")
+        name = _without_document_kind(match.group(0).strip(" .,"))
         if not _looks_like_payer(name) or not_owner.search(name) or kind.search(name) \
                 or not strong.search(name) or name.split()[0].lower() in not_first:
+            continue
+        key = re.sub(r"\b(?:and|&)\b|\W", "", name.lower())
+        counts[key] = counts.get(key, 0) + 1
+        written.setdefault(key, name)
+    if not counts:
+        return None
+    best = max(counts, key=lambda n: (counts[n], len(n)))
+    # written twice, or the only plan name the document writes at all
+    if counts[best] >= 2 or len(counts) == 1:
+        return canonical_payer(written[best]) or _name_case(written[best])
+    return None
+
+
+def _verdict_subject(text: str, programs: frozenset[str]) -> str | None:
+    """ "Quartz considers treatment of ... medically necessary": the name a document gives as the subject of its own
+    positions, written so at least twice, and no program (Medicare) or generic subject ("The Plan")."""
+    counts: dict[str, int] = {}
+    generic = lexicon.words("documents", "not_plan_first")
+    for match in lexicon.pattern("documents", "verdict_subject").finditer(text[:60000]):
+        name = match.group(1).strip(" .,")
+        if name.split()[0].lower() in generic or canonical_payer(name) in programs:
             continue
         counts[name] = counts.get(name, 0) + 1
     if not counts:
         return None
-    best = max(counts, key=lambda n: (counts[n], len(n)))
+    best = max(counts, key=lambda n: counts[n])
     return (canonical_payer(best) or best) if counts[best] >= 2 else None
 
 
@@ -304,11 +339,29 @@ def _payer_from_text(text: str) -> str | None:
             return None
         # "PacificSource Health Plans | Clinical Policy: Dry Needling", "UPMC HEALTH PLAN - MEDICAL POLICY MANUAL"
         line = _TITLE_PARTS.split(line)[0].strip()
+        line = _without_document_kind(line)  # "Blue Cross Blue Shield of Minnesota Medical Policy"
         if ":" in line:
             return None
         if len(line.split()) <= 6 and payer_words.search(line) and not not_payer.search(line):
-            return line
+            return _name_case(line)
     return None
+
+
+def _without_document_kind(name: str) -> str:
+    """ "Blue Cross Blue Shield of Minnesota Medical Policy" -> "Blue Cross Blue Shield of Minnesota": the kind of document
+    that follows a payer's name is no part of it."""
+    kind = lexicon.pattern("documents", "document_kind").search(name)
+    if kind is None or kind.start() == 0:
+        return name
+    return name[:kind.start()].strip(" -|,:\u2013")
+
+
+def _name_case(name: str) -> str:
+    """ "SANFORD HEALTH PLAN" reads as "Sanford Health Plan", as the same plan's other documents write it."""
+    if not name.isupper():
+        return name
+    small = {"of", "and", "the", "for"}
+    return " ".join(w.lower() if w.lower() in small and i else w.capitalize() for i, w in enumerate(name.split()))
 
 
 def file_name_payer(source: str | Path) -> str:
@@ -333,7 +386,7 @@ def _generic(part: str) -> bool:
 
 def _looks_like_payer(line: str) -> bool:
     """ "Prairie Health Plan", "Arkansas Blue Cross and Blue Shield": a short name built of payer words, from no table."""
-    line = line.strip()
+    line = re.sub(r"\s*\([^()]{1,20}\)\s*$", "", line.strip())  # "BLUE CROSS BLUE SHIELD OF ARIZONA (AZ BLUE)"
     return (len(line.split()) <= 8 and bool(lexicon.pattern("documents", "payer_words").search(line))
             and not lexicon.pattern("documents", "not_payer").search(line)
             and bool(re.fullmatch(r"(?:[A-Z][\w&.'-]*|of|and|the|&)(?:\s+(?:[A-Z][\w&.'-]*|of|and|the|&))*", line)))
@@ -378,11 +431,19 @@ def _title_from_text(text: str) -> str | None:
         line = line.strip().strip("#*_> ").strip()
         if n > 25:
             break
+        if _labels()[2].match(line):
+            continue  # "Policy Number  MP-146", "Effective Date: ...": a header field, never the title
         if ":" in line:
-            # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A"
+            # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A";
+            # "Sleep Testing: Polysomnography and Home Sleep Apnea Testing" is a title with its subtitle
             kind, _, rest = _TITLE_PARTS.split(line)[0].partition(":")
-            line = rest.strip() if kind.strip() and _generic(kind) else ""
-        if not line or ":" in line or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line) or _ADDRESS.search(line):
+            if kind.strip() and _generic(kind):
+                line = rest.strip()
+            elif title_case(kind.strip()) and title_case(rest.strip()) and 2 <= len(kind.split()) <= 6:
+                line = f"{kind.strip()}: {rest.strip()}"
+            else:
+                line = ""
+        if not line or line.count(":") > 1 or (":" in line and not title_case(line.split(":")[0])) or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line) or _ADDRESS.search(line):
             continue
         words = line.split()
         if len(words) > 16 or re.fullmatch(r"[\d.\-\s|/]+", line) or "|" in line or "...." in line:

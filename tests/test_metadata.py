@@ -302,3 +302,54 @@ def test_a_whole_english_word_is_no_typo_but_a_misspelling_is():
     assert "finished" in words and "denial" in words
     assert "covred" not in words and "prolotheraphy" not in words
     assert _same_family("slipped", "slippage") and not _same_family("finished", "furnished")
+
+
+# --- plans, titles and ids in the fifth dev batch's shapes (issue 11) -------------------------------------------------
+@pytest.mark.parametrize(("text", "payer"), [
+    # the kind of document after the plan's name is no part of it
+    ("Blue Cross Blue Shield of Minnesota Medical Policy\n\nMedical Policy:  III-01-013\nTopic:  Acupuncture\n",
+     "Blue Cross Blue Shield of Minnesota"),
+    # "BlueCross BlueShield" written as one word each is built of payer words
+    ("BlueCross BlueShield of South Carolina\nMedical Policy\n\nEPIDURAL STEROID INJECTIONS - CAM 70158\n",
+     "BlueCross BlueShield of South Carolina"),
+    # a name in capitals reads as the plan's other documents write it
+    ("SUMMIT VALLEY HEALTH PLAN\nMEDICAL POLICY\n\nTitle: Reduction Mammaplasty\n", "Summit Valley Health Plan"),
+    # the subject of the document's own positions, when no plan name is written as one
+    ("ACME MEDICAL POLICY\n\nTitle: Sleep Testing\nPolicy Number: MP-146\n\nAcme Medicare Advantage members: CMS rules "
+     "apply.\n\nPolicy\nAcme considers attended polysomnography medically necessary when ALL of the following are met:\n"
+     "1. Symptoms.\nAcme considers home sleep apnea testing medically necessary for adults.\n", "Acme"),
+])
+def test_a_plan_from_its_own_text_in_more_shapes(text: str, payer: str) -> None:
+    assert _payer(text, None) == payer
+
+
+@pytest.mark.parametrize(("text", "name", "expected"), [
+    ("Blue Cross Blue Shield of Minnesota Medical Policy\n\nMedical Policy:       IV-114-006\nTopic:                "
+     "Platelet-Rich Plasma\nSection:              Medicine\n\nDESCRIPTION\n\nPRP is a concentrate.\n",
+     "bcbsmn-iv-114-006-prp.txt", ("IV-114-006", "Platelet-Rich Plasma")),
+    ("SENTARA HEALTH PLANS\nMedical Policy\n\nBone Growth Stimulators, DME 16\n\nEffective Date ........ 07/01/2025\n"
+     "Coverage Policy ....... DME 16\nVersion ............... 9\n", "sentara-dme-16-bone.txt", ("DME 16", "Bone Growth Stimulators")),
+    ("Skip to main content\n\nSleep Testing: Polysomnography and Home Sleep Apnea Testing\n\nPolicy Number  MP-146\n"
+     "Effective Date  April 1, 2025\n", "quartz-mp-146-sleep.html",
+     ("MP-146", "Sleep Testing: Polysomnography and Home Sleep Apnea Testing")),
+])
+def test_an_id_and_title_in_more_shapes(tmp_path: Path, text: str, name: str, expected) -> None:
+    meta, _fields = read_meta(text, _policy(tmp_path, text, name=name))
+    assert (meta.policy_id, meta.title) == expected
+
+
+@pytest.mark.parametrize(("question", "payer"), [
+    ("blue cross mass cover the knee nerve burning thing", "Blue Cross Blue Shield of Massachusetts"),
+    ("does bcbs nc pay for the back stimulator", "Blue Cross and Blue Shield of North Carolina"),
+    ("nebraska blue helmet coverage", "Blue Cross and Blue Shield of Nebraska"),
+    ("bcbsaz cgm criteria", "Blue Cross Blue Shield of Arizona"),
+    ("Does AZ Blue cover TMS for OCD?", "Blue Cross Blue Shield of Arizona"),
+    ("blue cross tx gastric sleeve", "Blue Cross and Blue Shield of Texas"),
+])
+def test_a_regional_blue_plan_by_its_states_short_forms(question: str, payer: str) -> None:
+    names = PayerNames(["Blue Cross Blue Shield of Massachusetts", "Blue Cross and Blue Shield of North Carolina",
+                        "Blue Cross and Blue Shield of Nebraska", "Blue Cross Blue Shield of Arizona",
+                        "Blue Cross and Blue Shield of Texas", "Aetna"])
+    assert names.find(question.lower()) == ((payer,), None)
+    # "or" is no state: "blue cross or aetna" names both
+    assert set(names.find("is it covered by blue cross or aetna")[0]) >= {"Aetna", "Blue Cross Blue Shield of Arizona"}

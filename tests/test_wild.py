@@ -202,3 +202,34 @@ def test_a_listed_use_is_quoted_with_its_lead_in(engine: AnswerEngine) -> None:
     answer = engine.ask("Does Cigna cover acupuncture for nausea from chemotherapy?")
     assert answer.citations[0].quote.startswith("Cigna covers acupuncture")
     assert answer.citations[1].quote == "nausea and vomiting associated with chemotherapy"
+
+
+def test_a_plan_named_by_an_acronym_the_table_does_not_know_is_not_loaded(engine: AnswerEngine) -> None:
+    answer = engine.ask("Does HMSA cover acupuncture for chronic back pain?")
+    assert answer.route == "not_in_corpus" and "HMSA" in answer.answer
+
+
+def test_a_new_service_in_a_conversation_is_asked_of_the_conversations_plan(engine: AnswerEngine) -> None:
+    answer = engine.ask("ok and what about ablating a perforator vein if the patient has never had a leg ulcer?",
+                        history=["Does Blue Cross Blue Shield of Michigan cover varicose vein ablation?"])
+    assert {c.payer for c in answer.citations} == {"Blue Cross Blue Shield of Michigan"}
+
+
+def test_a_use_the_conversations_policy_names_stays_with_that_policy(engine: AnswerEngine) -> None:
+    # "PTSD" is also named by hyperbaric oxygen policies: the follow-up is still about TMS
+    answer = engine.ask("And for PTSD?", history=["Does Blue Cross Blue Shield of Arizona cover TMS for depression?"])
+    assert answer.citations[0].policy_id == "O417" and answer.verdict == "investigational"
+
+
+def test_a_plans_short_name_is_no_typo(engine: AnswerEngine) -> None:
+    # "bcbsmn" is one edit from nothing the plan writes but two from "bcbsnj": it names Minnesota's plan
+    answer = engine.ask("bcbsmn PRP for androgenetic alopecia?")
+    assert answer.citations[0].policy_id == "IV-114-006" and answer.verdict == "not_covered"
+
+
+def test_the_named_plans_policy_found_by_what_it_says_before_not_loaded(engine: AnswerEngine) -> None:
+    # no title says "mouthpiece", but Oscar's oral appliance policy is about one
+    answer = engine.ask("I have Oscar. Will they pay for a custom mouthpiece my dentist makes for my sleep apnea?")
+    assert answer.route is None and answer.citations[0].policy_id == "CG062"
+    # a service other plans' policies are titled by, which the named plan has no policy on, stays "not loaded"
+    assert engine.ask("Does Health Net cover acupuncture for chronic low back pain?").route == "not_in_corpus"

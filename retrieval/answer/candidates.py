@@ -12,6 +12,8 @@ from .words import content_words
 # words; calibrated on evals/gold.jsonl.
 RETRIEVAL_MIN_DENSE = 0.50
 RETRIEVAL_MIN_LEXICAL = 2.0
+# A question whose words match a loaded policy's title this well names that service outright (calibrated on wild-dev).
+SERVICE_NAMED = 0.8
 
 
 class Candidates:
@@ -40,6 +42,11 @@ class Candidates:
         policies = self.index.policies
         if u.payers:
             keys = [k for k in keys if policies[k].meta.payer in u.payers]
+            if not keys and u.service_score < SERVICE_NAMED:
+                # the named payer's own policies, by what they say ("a custom mouthpiece" in an oral appliance policy
+                # titled otherwise), before "not loaded"; a service other policies are titled by ("acupuncture") that
+                # the payer has no policy on stays "not loaded"
+                keys = self._from_retrieval(u)
             if not keys and u.doc_keys:
                 return []  # the named payer has no policy on this service: never answer from another payer's
         if not keys and not u.doc_keys and not u.codes:

@@ -66,7 +66,7 @@ class AnswerEngine:
         else:
             u = self.reader.read(screened.text, history)
         if u.unknown_payer and not u.payers:
-            payer = u.unknown_payer.title()
+            payer = u.unknown_payer if u.unknown_payer != u.unknown_payer.lower() else u.unknown_payer.title()
             loaded = self.candidates.payers_loaded()
             return self._unanswered(answer_id, question, audience, screened, notes, started, u,
                                     f"No tengo pólizas médicas de {payer}, así que no puedo decir qué cubre {payer}. "

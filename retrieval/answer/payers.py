@@ -75,9 +75,17 @@ class PayerNames:
 
 
 def _places(name: str) -> list[str]:
-    """The region a plan's name holds, as people say it: "... of Western New York", "... of Tennessee"."""
-    region = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", name.lower())
-    return [region.group(1)] if region is not None else []
+    """The region a plan's name holds, as people say it: "... of Western New York", and a state also by its short forms
+    ("of Massachusetts": "massachusetts", "ma", "mass"; "Arkansas Blue Cross ...": "arkansas", "ar", "ark")."""
+    lowered = name.lower()
+    places = []
+    region = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", lowered)
+    if region is not None:
+        places.append(region.group(1))
+    for row in lexicon.rows("payers", "state"):
+        if re.search(rf"\b{re.escape(row['name'])}\b", lowered):
+            places += [row["name"], *row["forms"]]
+    return list(dict.fromkeys(places))
 
 
 def _spaced(text: str) -> str:

@@ -70,6 +70,7 @@ class QuestionReader:
         self._services = ServiceIndex(policies, self._stem_vocab, profiles or {},
                                       set(_content_words(self._payer_names.words)), title_similarity)
         self._payer_stems = self._services.payer_stems
+        self._payer_word_set = frozenset(self._payer_names.words.split())
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
@@ -119,10 +120,19 @@ class QuestionReader:
         if last_service is None:
             return current
         names_subject = bool((current.doc_keys and current.service_score >= 0.5) or current.policy_ids or current.codes)
-        if names_subject and not _cue("pronoun").search(current.text) and not _cue("followup").match(current.text):
-            return current
+        if names_subject and _cue("followup").match(current.text) and not (current.payers or current.policy_ids) \
+                and last_service.doc_keys and self._services.profile_names(last_service.doc_keys[0], current.content):
+            # "And for PTSD?" after a TMS question: a use the conversation's policy itself names (in its statements or
+            # lists), not another policy's service that happens to mention it
+            names_subject = False
         if names_subject:
-            return current
+            # a new service in the same conversation ("ok and what about ablating a perforator vein?") is asked of the
+            # plan the conversation is about, unless this turn names another
+            if current.payers or current.unknown_payer or not last_service.payers or current.policy_ids:
+                return current
+            payers = last_service.payers
+            doc_keys = tuple(k for k, _ in self._services.for_payers(current.expanded, payers)) or current.doc_keys
+            return replace(current, payers=payers, doc_keys=doc_keys)
         intent = current.intent
         if intent == "general":
             intent = last_service.intent if last_service.intent != "general" else "coverage"
@@ -159,11 +169,13 @@ class QuestionReader:
         """Replace words the corpus does not know by the nearest word it does ("prolotheraphy", "nee")."""
         if not self._vocab_words:
             return lowered
+        payer_words = self._payer_word_set
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
-            if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit():
-                return word
+            if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit() \
+                    or word in payer_words:
+                return word  # "bcbsmn" names a plan: no typo of "bcbsnj"
             if any(word in phrase.split() and phrase in lowered for phrase in synonyms()):
                 return word  # part of a lay phrase the question uses ("slipped disc"), not a typo
             cutoff = 85 if len(word) <= 4 else 80
@@ -200,12 +212,15 @@ class QuestionReader:
             # question reader knows it as a word (read before typo correction turns it into one)
             subject = lexicon.pattern("payers", "payer_subject").search(lowered)
             named = subject is not None and re.search(rf"\b{re.escape(subject.group(1))}\b", question_text, re.I)
-            # a plan's name is written as a name ("SummaCare", "AvMed"), not as an abbreviation ("HMO") or a plain word
-            if subject is not None and named and re.fullmatch(r"[A-Z][a-z]+[A-Za-z]*", named.group(0)):
+            # a plan's name is written as a name ("SummaCare", "AvMed") or an acronym ("HMSA", "CDPHP"), not as a line of
+            # business ("HMO", "PPO") or a plain word
+            if subject is not None and named and (re.fullmatch(r"[A-Z][a-z]+[A-Za-z]*", named.group(0)) or (
+                    re.fullmatch(r"[A-Z]{3,6}", named.group(0))
+                    and subject.group(1) not in lexicon.words("payers", "line_of_business"))):
                 word = subject.group(1)
                 if word not in self._vocab and word not in non_indication() and word not in self._payer_names.words.split() \
                         and not any(word in phrase.split() for phrase in synonyms()):
-                    unknown = word
+                    unknown = named.group(0)  # as the question writes it ("HMSA", "SummaCare")
         return payers, unknown
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:

@@ -64,6 +64,11 @@ class ServiceIndex:
             for word in words:
                 self._by_profile_word.setdefault(word, set()).add(key)
 
+    def profile_names(self, key: str, words: tuple[str, ...]) -> bool:
+        """Does the policy's profile (its names and the words of its statements and their lists) hold every word?"""
+        profile = self._profiles.get(key, set())
+        return bool(words) and all(w in profile for w in words)
+
     def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5) -> list[tuple[str, float]]:
         """Policies whose service the question names, best first (`among`: only these policies may score)."""
         words = set(_content_words(expanded))

@@ -46,6 +46,29 @@ def _age_fits(months: int, sentence: str) -> bool:
     return False
 
 
+def _age_finding(view: PolicyView, u: Understanding) -> Finding | None:
+    """The statement, or the listed item, whose age range holds the asked age ("TMS for members younger than 18")."""
+    fitting = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]
+               if _age_fits(u.age_months, view.text_of(unit))]
+    if fitting and u.content:
+        # "a home sleep test on a 10 year old": the fitting statement about the asked service, not the first one
+        asked = list(u.content)
+
+        def named(pair: tuple[Statement, Unit]) -> float:
+            statement, unit = pair
+            return match(asked, statement.unit, view) + (match(asked, unit, view) if unit is not statement.unit else 0.0)
+
+        fitting.sort(key=lambda pair: -named(pair))
+    if not fitting:
+        return None
+    statement, unit = fitting[0]
+    if unit is statement.unit:
+        return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
+    if unit.verdict and unit.verdict != statement.unit.verdict:
+        return Finding(view, unit.verdict, [(unit, "verdict", 1.0)], unit)
+    return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
+
+
 def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     if not view.statements:
         return best_sentence(index, view, u, ("policy", "criteria", "exclusions", "description"), verdict="no_statement",
@@ -81,32 +104,19 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             best = rival
     catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
     catch_all = min(catch_alls, key=lambda s: _other_line(view, s, u), default=None)
+    # an age the policy excludes ("investigational for individuals younger than 18") decides before a BMI that meets
+    # its criteria; an age it covers comes after the BMI's own criteria
+    by_age = _age_finding(view, u) if u.age_months is not None else None
+    if by_age is not None and by_age.verdict not in POSITIVE:
+        return by_age
     if u.bmi is not None:
         from .criteria import bmi_finding  # criteria imports this module
 
         found = bmi_finding(view, u)
         if found is not None:
             return found
-    if u.age_months is not None:
-        # the statement, or the listed item, whose age range holds the asked age ("TMS for members younger than 18")
-        fitting = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]
-                   if _age_fits(u.age_months, view.text_of(unit))]
-        if fitting and u.content:
-            # "a home sleep test on a 10 year old": the fitting statement about the asked service, not the first one
-            asked = list(u.content)
-
-            def named(pair: tuple[Statement, Unit]) -> float:
-                statement, unit = pair
-                return match(asked, statement.unit, view) + (match(asked, unit, view) if unit is not statement.unit else 0.0)
-
-            fitting.sort(key=lambda pair: -named(pair))
-        if fitting:
-            statement, unit = fitting[0]
-            if unit is statement.unit:
-                return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
-            if unit.verdict and unit.verdict != statement.unit.verdict:
-                return Finding(view, unit.verdict, [(unit, "verdict", 1.0)], unit)
-            return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
+    if by_age is not None:
+        return by_age
     if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
         # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
         phrase = " ".join(u.surface(tuple(u.indication)))
