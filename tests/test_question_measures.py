@@ -47,3 +47,11 @@ def test_the_criteria_are_in_doubt_when_the_question_says_what_is_absent_or_give
     assert _understanding(states_measure=True).criteria_in_doubt  # "knee pain for 2 months"
     # "what's needed after 60% relief for 6 months?" asks for the criteria themselves
     assert not _understanding(states_measure=True, intent="criteria").criteria_in_doubt
+
+
+def test_a_sentence_whose_age_range_excludes_the_asked_age_never_carries_the_answer() -> None:
+    from retrieval.answer.finders.coverage import _states_age
+
+    assert _states_age("An implantable CGM is considered medically necessary for individuals 18 years of age and older.")
+    assert not _age_fits(192, "An implantable CGM is considered medically necessary for individuals 18 years of age and older.")
+    assert not _states_age("An implantable CGM is considered medically necessary when all criteria are met.")

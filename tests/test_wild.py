@@ -233,3 +233,10 @@ def test_the_named_plans_policy_found_by_what_it_says_before_not_loaded(engine: 
     assert answer.route is None and answer.citations[0].policy_id == "CG062"
     # a service other plans' policies are titled by, which the named plan has no policy on, stays "not loaded"
     assert engine.ask("Does Health Net cover acupuncture for chronic low back pain?").route == "not_in_corpus"
+
+
+def test_an_age_the_policy_excludes_outweighs_a_statement_that_names_the_device(engine: AnswerEngine) -> None:
+    answer = engine.ask("what if the patient is 16?", history=[
+        "Does Blue Cross Blue Shield of Arizona cover the Eversense implantable CGM for a type 1 diabetic?"])
+    assert answer.verdict == "investigational"
+    assert "younger" in answer.citations[0].quote

@@ -27,6 +27,11 @@ def _months(number: str, unit: str | None) -> int:
     return int(number) if unit and unit.startswith("month") else 12 * int(number)
 
 
+def _states_age(sentence: str) -> bool:
+    s = sentence.lower()
+    return any(lexicon.pattern("documents", group).search(s) for group in ("age_range", "age_below", "age_above"))
+
+
 def _age_fits(months: int, sentence: str) -> bool:
     """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older", "older than 12 months of
     age") include the age (in months)?"""
@@ -59,6 +64,12 @@ def _age_finding(view: PolicyView, u: Understanding) -> Finding | None:
             return match(asked, statement.unit, view) + (match(asked, unit, view) if unit is not statement.unit else 0.0)
 
         fitting.sort(key=lambda pair: -named(pair))
+        top_statement, top_unit = fitting[0]
+        if named(fitting[0]) == 0.0 and top_unit is not top_statement.unit \
+                and not (view.words(top_unit) & view.service_words()):
+            # "my dad is 58 ... a foot ulcer": one criterion of another use's list ("The patient is 18 years of age or
+            # older.") does not decide it; an item about the service itself ("TMS for Members younger than 18") does
+            return None
     if not fitting:
         return None
     statement, unit = fitting[0]
@@ -170,6 +181,8 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
     if not scored or scored[0][0] < 0.6 or scored[0][1].unit_id in cited:
         return finding
     score, best = scored[0]
+    if u.age_months is not None and _states_age(view.text_of(best)) and not _age_fits(u.age_months, view.text_of(best)):
+        return finding  # "... for individuals 18 years of age and older" does not answer for a 16-year-old
     current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
     owner = next((st for st in view.statements if any(best is item for item in st.items)), None)
     if not best.verdict and owner is not None and owner.unit.verdict and owner.unit.verdict != finding.verdict \
