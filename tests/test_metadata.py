@@ -353,3 +353,10 @@ def test_a_regional_blue_plan_by_its_states_short_forms(question: str, payer: st
     assert names.find(question.lower()) == ((payer,), None)
     # "or" is no state: "blue cross or aetna" names both
     assert set(names.find("is it covered by blue cross or aetna")[0]) >= {"Aetna", "Blue Cross Blue Shield of Arizona"}
+
+
+def test_a_payer_written_with_its_short_form_is_named_by_either() -> None:
+    # "BLUE CROSS BLUE SHIELD OF ARIZONA (AZ BLUE)" heads a document; people say the short form
+    names = PayerNames(["Summit Health Plan (SHP)", "Aetna"])
+    assert names.find("does shp cover tms") == (("Summit Health Plan (SHP)",), None)
+    assert names.find("summit health plan acupuncture") == (("Summit Health Plan (SHP)",), None)

@@ -20,6 +20,11 @@ class PayerNames:
         rows = {row["payer"]: row["aliases"] for row in lexicon.rows("payers", "payer")}
         for name in self.loaded:
             self._add(name.lower(), name)
+            # "Blue Cross Blue Shield of Arizona (AZ Blue)": the name without its short form, and the short form
+            short = re.search(r"\(([^()]{2,30})\)\s*$", name)
+            if short is not None:
+                self._add(name[:short.start()].strip().lower(), name)
+                self._add(short.group(1).strip().lower(), name)
             official = canonical_payer(name)
             for alias in rows.get(official, ()) if official is not None else ():
                 self._add(alias, name)
