@@ -360,3 +360,11 @@ def test_a_payer_written_with_its_short_form_is_named_by_either() -> None:
     names = PayerNames(["Summit Health Plan (SHP)", "Aetna"])
     assert names.find("does shp cover tms") == (("Summit Health Plan (SHP)",), None)
     assert names.find("summit health plan acupuncture") == (("Summit Health Plan (SHP)",), None)
+
+
+def test_a_blue_plan_whose_name_holds_no_state_is_named_by_the_states_in_its_table_aliases() -> None:
+    # Wellmark is the Blue plan of Iowa and South Dakota: its table row says so
+    names = PayerNames(["Wellmark", "Blue Cross and Blue Shield of Texas"])
+    assert names.find("does blue cross of iowa cover prp") == (("Wellmark",), None)
+    assert names.find("bcbs iowa prolotherapy") == (("Wellmark",), None)
+    assert names.find("bcbs of texas scs") == (("Blue Cross and Blue Shield of Texas",), None)

@@ -39,7 +39,7 @@ class PayerNames:
                     self._named[alias] = members
             # a regional member by its family name and its region: "blue cross michigan", "bcbs of tennessee"
             for name in members:
-                for place in _places(name):
+                for place in _member_places(name, rows):
                     for alias in row["aliases"]:
                         for form in row.get("regional_forms", ()):
                             self._named.setdefault(_spaced(form.format(alias=alias, place=place)), set()).add(name)
@@ -77,6 +77,12 @@ class PayerNames:
             if shape is not None and shape.group(1) not in self.words.split():
                 unknown = shape.group(0)
         return found, unknown
+
+
+def _member_places(name: str, rows: dict[str, list[str]]) -> list[str]:
+    """A loaded plan's regions, from its name and its table aliases ("Wellmark": "... of Iowa", "... of South Dakota")."""
+    return list(dict.fromkeys(place for written in [name, *rows.get(canonical_payer(name) or "", ())]
+                              for place in _places(written)))
 
 
 def _places(name: str) -> list[str]:
