@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 from .. import lexicon
@@ -122,6 +123,6 @@ def _joint_match(asked: list[str], view, units: list) -> float:
     if not units:
         return 0.0
     words = set().union(*(view.words(x) for x in units))
-    total = sum(view.idf(w) for w in asked)
-    hit = sum(view.idf(w) for w in asked if names(w, words))
+    total = math.fsum(view.idf(w) for w in asked)
+    hit = math.fsum(view.idf(w) for w in asked if names(w, words))
     return hit / total if total else 0.0

@@ -92,8 +92,8 @@ class ServiceIndex:
             phrase_sets = self._service_words[key]
             best = 0.0
             for phrase in phrase_sets:
-                total = sum(self._weight.get(w, 1.0) for w in phrase)
-                hit = sum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
+                total = math.fsum(self._weight.get(w, 1.0) for w in phrase)
+                hit = math.fsum(self._weight.get(w, 1.0) for w in phrase if w in words or (len(w) >= 6 and any(w in x for x in words)))
                 best = max(best, hit / total if total else 0.0)
             if best >= minimum:
                 named_in_subject = any(w in subject_words for phrase in phrase_sets for w in phrase)
@@ -185,7 +185,7 @@ class ServiceIndex:
             few = max(2, math.ceil(len(self._keys_by_payer) / 4))
             if not any(self._profile_idf[w] >= math.log(1 + n / few) for w in hit):
                 continue
-            score = sum(self._profile_idf[w] for w in hit) / sum(self._profile_idf[w] for w in words)
+            score = math.fsum(self._profile_idf[w] for w in hit) / math.fsum(self._profile_idf[w] for w in words)
             if score >= 0.34:
                 scores.append((key, round(0.5 * score, 3)))
         scores.sort(key=lambda kv: -kv[1])

@@ -193,15 +193,15 @@ def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
     generic = lexicon.words("questions", "generic_indication")
     if not found or all(w in generic for w in found):
         return 0.0
-    total = sum(view.idf(w) * _weight(w) for w in indication)
-    hit = sum(view.idf(w) * _weight(w) for w in found)
+    total = math.fsum(view.idf(w) * _weight(w) for w in indication)
+    hit = math.fsum(view.idf(w) * _weight(w) for w in found)
     precision = len(found) / max(1, len(words))
     recall = hit / total
     if unit.kind == "list_item" and len(words) <= 4:
         # a short list item the question names in full ("Epicondylitis" for "tennis elbow") is a match,
         # even when the lay words brought extra ones along
-        covered = sum(view.idf(w) for w in words if names(w, set(indication)))
-        recall = max(recall, 0.9 * covered / max(1e-9, sum(view.idf(w) for w in words)))
+        covered = math.fsum(view.idf(w) for w in words if names(w, set(indication)))
+        recall = max(recall, 0.9 * covered / max(1e-9, math.fsum(view.idf(w) for w in words)))
     return recall + 0.1 * precision
 
 
