@@ -117,7 +117,7 @@ def _carrier_first(f: Finding) -> list[tuple[Unit, str, float]]:
         return cites  # a statement for every use ("investigational for all indications, including ...") carries it itself
     k = next((i for i, (unit, role, _) in enumerate(cites) if unit is f.matched_item and role == "item"), None)
     if not k:
-        return cites
+        return cites  # no item cited, or the item already first
     item, _, score = cites.pop(k)
     if carrier.start < item.start and item.end - carrier.start <= JOINED_QUOTE_MAX \
             and f.view.record.text.count("\n\n", carrier.end, item.start) <= 1:

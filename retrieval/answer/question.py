@@ -24,6 +24,7 @@ from .words import (
     abbreviations,
     common_words,
     expand,
+    line_of_business_stems,
     non_indication,
     synonyms,
 )
@@ -236,8 +237,7 @@ class QuestionReader:
         names = " ".join(payers).lower()
         payer_words = set(_content_words(names + " " + re.sub(r"\bblue(cross|shield)", r"blue \1", names)))
         # the words that named the plan ("bcbs of tennessee") are not asked about; a line of business ("medicare") is
-        lines = set(_content_words(" ".join(lexicon.words("payers", "line_of_business"))))
-        payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded)))) - lines
+        payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded)))) - line_of_business_stems()
         words = []
         for word in _content_words(expanded):
             if word in service or word in payer_words or word in non_indication() or word.isdigit():

@@ -21,6 +21,12 @@ def _synonym_table() -> dict[str, str]:
 
 
 @functools.cache
+def line_of_business_stems() -> frozenset[str]:
+    """The stems of the lines of business a plan's name can carry ("medicare", "advantage"): payers.toml."""
+    return frozenset(content_words(" ".join(lexicon.words("payers", "line_of_business"))))
+
+
+@functools.cache
 def common_words() -> frozenset[str]:
     """Whole English words of five letters or more that the embedding model's vocabulary holds ("finished", "slipped"):
     a word people spell right is never a typo, however far it is from the corpus's words. Misspellings ("covred") and

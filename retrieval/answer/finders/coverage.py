@@ -8,7 +8,7 @@ from ...search import LoadedIndex
 from ..safety import POSITIVE
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, converse, match
-from ..words import content_words
+from ..words import content_words, line_of_business_stems
 from .passages import best_sentence
 
 # Calibrated on evals/gold.jsonl: how much of the indication a statement must name to carry the answer, and how
@@ -114,7 +114,8 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         if rival is not None:
             best = rival
     catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
-    catch_all = min(catch_alls, key=lambda s: _other_line(view, s, u), default=None)
+    asked_lines = line_of_business_stems() & set(content_words(u.expanded)) if len(catch_alls) > 1 else set()
+    catch_all = min(catch_alls, key=lambda s: _other_line(view, s, asked_lines), default=None)
     # an age the policy excludes ("investigational for individuals younger than 18") decides before a BMI that meets
     # its criteria; an age it covers comes after the BMI's own criteria
     by_age = _age_finding(view, u) if u.age_months is not None else None
@@ -222,12 +223,10 @@ def _describes_better(view: PolicyView, indication: list[str], statement_score: 
     return best >= 0.9 and best > statement_score + 0.15
 
 
-def _other_line(view: PolicyView, statement: Statement, u: Understanding) -> int:
+def _other_line(view: PolicyView, statement: Statement, asked: set[str]) -> int:
     """ "Medicare does not cover dry needling for any other condition." is the position for one line of business: 0 for a
-    statement about the line the question names, 1 for one about no line, 2 for one about a line the question does not name."""
-    lines = set(content_words(" ".join(lexicon.words("payers", "line_of_business"))))
-    named = lines & view.words(statement.unit)
-    asked = lines & set(content_words(u.expanded))
+    statement about the line the question names (`asked`), 1 for one about no line, 2 for one about another line."""
+    named = line_of_business_stems() & view.words(statement.unit)
     if named & asked:
         return 0
     return 2 if named else 1
