@@ -240,3 +240,18 @@ def test_an_age_the_policy_excludes_outweighs_a_statement_that_names_the_device(
         "Does Blue Cross Blue Shield of Arizona cover the Eversense implantable CGM for a type 1 diabetic?"])
     assert answer.verdict == "investigational"
     assert "younger" in answer.citations[0].quote
+
+
+def test_a_number_that_is_an_age_or_a_measure_is_not_a_policy_number(engine: AnswerEngine) -> None:
+    # policy "46" (Regence) is loaded; "a 46-year-old" asks about Quartz's sleep testing policy, not about it
+    answer = engine.ask("Does Quartz cover a home sleep apnea test for a 46-year-old man with a STOP-BANG score of 5?")
+    assert answer.route is None
+    assert _policy_ids(answer)[0] == "MP-146"
+    assert _policy_ids(engine.ask("what does policy 46 say about mouthguards?"))[0] == "46"
+
+
+def test_the_bmi_rule_of_the_asked_procedure_before_the_main_criteria(engine: AnswerEngine) -> None:
+    answer = engine.ask("what about a duodenal switch for a patient with a BMI of 46?",
+                        history=["Does Blue Cross and Blue Shield of Texas cover gastric bypass surgery?"])
+    assert answer.verdict == "not_medically_necessary"
+    assert "BMI below 50" in answer.citations[0].quote

@@ -194,16 +194,21 @@ class QuestionReader:
     def _find_policy_ids(self, lowered: str) -> tuple[str, ...]:
         """Policy numbers named in the question ("02.01.18"), as whole tokens, in the corpus's order."""
         found = set()
+        quantities = _quantity_spans(lowered)
         for start in range(len(lowered) - _ID_PREFIX + 1):
             if start and (lowered[start - 1].isalnum() or lowered[start - 1] in "._"):
                 continue
             for policy_id in self._ids_by_prefix.get(lowered[start:start + _ID_PREFIX], ()):
                 end = start + len(policy_id)
-                if lowered.startswith(policy_id, start) and not (end < len(lowered) and (lowered[end].isalnum() or lowered[end] == "_")):
+                if lowered.startswith(policy_id, start) and not (end < len(lowered) and (lowered[end].isalnum() or lowered[end] == "_")) \
+                        and not (policy_id.isdigit() and _in_spans(start, quantities)):
                     found.add(policy_id)
         for policy_id in self._short_ids:
-            if re.search(rf"(?<![\w.]){re.escape(policy_id)}(?![\w])", lowered):
-                found.add(policy_id)
+            for m in re.finditer(rf"(?<![\w.]){re.escape(policy_id)}(?![\w])", lowered):
+                # a number that is an age, a BMI or a measure ("a 46-year-old", "BMI of 171") is not policy 46
+                if not (policy_id.isdigit() and _in_spans(m.start(), quantities)):
+                    found.add(policy_id)
+                    break
         return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
 
     def _find_payers(self, expanded: str, lowered: str, question_text: str) -> tuple[tuple[str, ...], str | None]:
@@ -256,6 +261,20 @@ def _same_family(word: str, other: str) -> bool:
 
 # A word this many loaded policies use is a term of the field ("ablation"), not one document's product name.
 FIELD_TERM_POLICIES = 3
+
+def _quantity_spans(lowered: str) -> list[tuple[int, int]]:
+    """Where the question states an age, a BMI or a measure, or a number joined to a word ("46-year-old", "5-day"):
+    a bare number there is a quantity, never a policy number."""
+    spans = [m.span() for group in ("age", "age_months", "bmi", "measure")
+             for row in lexicon.rows("questions", group) if row.pattern is not None for m in row.pattern.finditer(lowered)]
+    spans += [m.span() for m in re.finditer(r"(?<![\w.])\d+(?:-[a-z]+)+", lowered)]
+    spans += [m.span() for m in re.finditer(r"\$\s?\d[\d,]*", lowered)]
+    return spans
+
+
+def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
+    return any(start <= position < end for start, end in spans)
+
 
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
 

@@ -8,8 +8,8 @@ from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, affirms, rank
-from .coverage import coverage
+from ..view import Finding, PolicyView, Statement, affirms, match, rank
+from .coverage import INDICATION_MIN_MATCH, coverage
 
 
 def _bmi_fits(value: float, sentence: str) -> bool:
@@ -33,14 +33,33 @@ def bmi_finding(view: PolicyView, u: Understanding) -> Finding | None:
     "35 to 39.9" criterion, but "surgery for members with a BMI below 35 ... is investigational")."""
     if u.bmi is None:
         return None
-    for statement in view.statements:
-        for unit in [statement.unit, *statement.items]:
-            if _bmi_fits(u.bmi, view.text_of(unit)):
-                verdict = unit.verdict or statement.unit.verdict
-                if unit is statement.unit:
-                    return Finding(view, verdict, [(unit, "verdict", 1.0)])
-                return Finding(view, verdict, [(unit, "item", 1.0), (statement.unit, "verdict", 1.0)], unit)
+    pairs = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
+    asked = _asked_use(view, u, pairs)
+    # "a duodenal switch with a BMI of 46": the BMI rule of the asked procedure ("BPD/DS ... below 50") before the main
+    # criteria's "BMI of 40 or greater"
+    for statement, unit in [pair for pair in pairs if pair[1].unit_id in asked] + pairs:
+        if _bmi_fits(u.bmi, view.text_of(unit)):
+            verdict = unit.verdict or statement.unit.verdict
+            if unit is statement.unit:
+                return Finding(view, verdict, [(unit, "verdict", 1.0)])
+            return Finding(view, verdict, [(unit, "item", 1.0), (statement.unit, "verdict", 1.0)], unit)
     return None
+
+
+def _asked_use(view: PolicyView, u: Understanding, pairs: list[tuple[Statement, Unit]]) -> set[str]:
+    """The statements and items that name the asked use and state a BMI, with the sentence right after each (which
+    often states the converse: "BPD/DS is considered not medically necessary for individuals with a BMI below 50")."""
+    words = [w for w in u.indication if w not in lexicon.words("questions", "measure_words")]
+    if not words:
+        return set()
+    in_order = sorted((unit for _, unit in pairs), key=lambda x: x.start)
+    asked: set[str] = set()
+    for n, unit in enumerate(in_order):
+        if re.search(r"\bbmi\b|body mass index", view.text_of(unit), re.I) and match(words, unit, view) >= INDICATION_MIN_MATCH:
+            asked.add(unit.unit_id)
+            if n + 1 < len(in_order):
+                asked.add(in_order[n + 1].unit_id)
+    return asked
 
 
 def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
@@ -68,6 +87,10 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     owner = {item.unit_id: s for s, item in pool}
     if u.bmi is not None:
         fits = [(s, item) for s, item in pool if _bmi_fits(u.bmi, view.text_of(item))]
+        pairs = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
+        asked = _asked_use(view, u, pairs)
+        if asked:
+            fits = [(s, item) for s, item in fits if item.unit_id in asked]  # the asked procedure's own BMI rule
         if not fits:
             found = bmi_finding(view, u)
             if found is not None:
