@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from . import lexicon
@@ -215,6 +216,27 @@ def canonical_payer(name: str) -> str | None:
     return canonical[_norm(match.group(0))] if match else None
 
 
+def payer_families(names: Iterable[str]) -> dict[str, str]:
+    """Each payer name of a corpus -> the one name its plan goes by there. Documents of one plan write it several ways
+    ("L.A. Care" and "L.A. Care Health Plan"); names the alias table gives one official name, or whose words are the
+    same once the legal form is left out (payers.toml [words] name_form), are one plan. The name most documents write
+    stands for it (of two as common, the longer, then the first in order)."""
+    form = lexicon.words("payers", "name_form")
+    counts: dict[str, int] = {}
+    for name in names:
+        counts[name] = counts.get(name, 0) + 1
+    families: dict[object, list[str]] = {}
+    for name in counts:
+        words = frozenset(w for w in re.findall(r"[a-z0-9]+", name.lower().replace(".", "")) if w not in form)
+        key = canonical_payer(name) or words or name
+        families.setdefault(key, []).append(name)
+    out: dict[str, str] = {}
+    for members in families.values():
+        representative = max(members, key=lambda n: (counts[n], len(n), -members.index(n)))
+        out.update({name: representative for name in members})
+    return out
+
+
 def _payer(text: str, title_hint: str | None) -> str | None:
     """The document's own payer, from the strongest evidence its text gives:
     1. a standalone payer-like line at the top ("Prairie Health Plan") that comes before any table name;
@@ -270,8 +292,8 @@ def _plan_named_in_text(text: str) -> str | None:
     counts: dict[str, int] = {}
     written: dict[str, str] = {}  # one plan written several ways ("Blue Cross and Blue Shield of X", "Blue Cross Blue Shield of X")
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
-        name = _without_document_kind(match.group(0).strip(" .,"))
-        if not _looks_like_payer(name) or not_owner.search(name) or kind.search(name) \
+        name = _without_document_kind(_without_leading_form(match.group(0).strip(" .,")))
+        if not name or not _looks_like_payer(name) or not_owner.search(name) or kind.search(name) \
                 or not strong.search(name) or name.split()[0].lower() in not_first:
             continue
         key = re.sub(r"\b(?:and|&)\b|\W", "", name.lower())
@@ -279,11 +301,24 @@ def _plan_named_in_text(text: str) -> str | None:
         written.setdefault(key, name)
     if not counts:
         return None
-    best = max(counts, key=lambda n: (counts[n], len(n)))
+    # most often written; of two written as often, the one written first ("Presbyterian Health Plan, Inc. and
+    # Presbyterian Insurance Company, Inc." is the first plan's document)
+    order = list(written)
+    best = max(counts, key=lambda n: (counts[n], -order.index(n)))
     # written twice, or the only plan name the document writes at all
     if counts[best] >= 2 or len(counts) == 1:
         return canonical_payer(written[best]) or _name_case(written[best])
     return None
+
+
+def _without_leading_form(name: str) -> str:
+    """ "Inc. and Presbyterian Insurance Company" -> "Presbyterian Insurance Company": the legal form that ended the name
+    before it is no part of this one."""
+    form = lexicon.words("documents", "corporate_form")
+    words = name.split()
+    while words and words[0].lower() in form:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _verdict_subject(text: str, programs: frozenset[str]) -> str | None:
@@ -361,7 +396,9 @@ def _name_case(name: str) -> str:
     if not name.isupper():
         return name
     small = {"of", "and", "the", "for"}
-    return " ".join(w.lower() if w.lower() in small and i else w.capitalize() for i, w in enumerate(name.split()))
+    # initials keep their capitals ("L.A. CARE HEALTH PLAN" -> "L.A. Care Health Plan")
+    return " ".join(w.lower() if w.lower() in small and i else w if "." in w else w.capitalize()
+                    for i, w in enumerate(name.split()))
 
 
 def file_name_payer(source: str | Path) -> str:

@@ -7,13 +7,14 @@ import json
 import re
 import threading
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from . import index as idx
 from .embeddings import Embedder, get_embedder
 from .errors import IndexCorruptError
+from .metadata import payer_families
 from .models import LOG_SECTIONS, Chunk, HeaderField, PolicyMeta, Section, Unit
 from .settings import Settings
 from .store import ChromaStore
@@ -88,6 +89,15 @@ class LoadedIndex:
                 aliases=tuple(a for a in m.get("aliases", "").split("|") if a),
             )
             self.policies[m["doc_key"]] = PolicyRecord(m["doc_key"], m["source"], text, meta, header, sections)
+        # one plan written two ways by its documents ("L.A. Care", "L.A. Care Health Plan") is one payer here; the other
+        # ways still name it in a question
+        families = payer_families(p.meta.payer for p in self.policies.values())
+        self.payer_variants: dict[str, set[str]] = {}
+        for record in self.policies.values():
+            name = families.get(record.meta.payer, record.meta.payer)
+            if name != record.meta.payer:
+                self.payer_variants.setdefault(name, set()).add(record.meta.payer)
+                record.meta = replace(record.meta, payer=name)
 
         # a chunk's text is its policy's text[start:end]: not fetched again (it was a third of the load at 1,000 policies)
         chunk_records = self.store.get_all("chunks", documents=False)

@@ -368,3 +368,37 @@ def test_a_blue_plan_whose_name_holds_no_state_is_named_by_the_states_in_its_tab
     assert names.find("does blue cross of iowa cover prp") == (("Wellmark",), None)
     assert names.find("bcbs iowa prolotherapy") == (("Wellmark",), None)
     assert names.find("bcbs of texas scs") == (("Blue Cross and Blue Shield of Texas",), None)
+
+
+def test_one_plan_written_two_ways_by_its_documents_is_one_payer() -> None:
+    from retrieval.metadata import payer_families
+
+    families = payer_families(["L.A. Care", "L.A. Care Health Plan", "L.A. Care Health Plan", "Johns Hopkins HealthCare",
+                               "Johns Hopkins Health Plans", "Blue Cross and Blue Shield of Kansas",
+                               "Blue Cross and Blue Shield of Kansas City", "Health Net"])
+    assert families["L.A. Care"] == families["L.A. Care Health Plan"] == "L.A. Care Health Plan"
+    assert families["Johns Hopkins HealthCare"] == families["Johns Hopkins Health Plans"]
+    # a different region is a different plan
+    assert families["Blue Cross and Blue Shield of Kansas"] != families["Blue Cross and Blue Shield of Kansas City"]
+    assert families["Health Net"] == "Health Net"
+
+
+def test_a_plan_named_by_its_initials_or_without_its_dots() -> None:
+    names = PayerNames(["Presbyterian Health Plan", "Johns Hopkins Health Plans", "L.A. Care Health Plan",
+                        "Blue Cross Blue Shield of Michigan", "Blue Cross and Blue Shield of Minnesota"],
+                       {"Johns Hopkins Health Plans": {"Johns Hopkins HealthCare"}, "L.A. Care Health Plan": {"L.A. Care"}})
+    assert names.find("php - does it cover maintenance tms?")[0] == ("Presbyterian Health Plan",)
+    assert names.find("jhhc wearable defibrillator for syncope")[0] == ("Johns Hopkins Health Plans",)
+    assert names.find("does la care cover the libre sensor?")[0] == ("L.A. Care Health Plan",)
+    assert names.find("does johns hopkins healthcare cover cupping?")[0] == ("Johns Hopkins Health Plans",)
+    # initials two loaded plans share name neither; the table's own alias still names its plan
+    assert names.find("bcbsm position on clarivein?")[0] == ("Blue Cross Blue Shield of Michigan",)
+
+
+def test_a_legal_form_that_ends_one_name_does_not_start_the_next() -> None:
+    text = ("Presbyterian Health Plan, Inc. and Presbyterian Insurance Company, Inc.\nMedical Policy Manual\n\n"
+            "Subject: Transcranial Magnetic Stimulation\nMedical Policy #: MPM 43.0\n\n"
+            "Commercial (Presbyterian Health Plan and Presbyterian Insurance Company): prior authorization applies.\n"
+            "Presbyterian Health Plan, Inc. and Presbyterian Insurance Company, Inc. 2025\n")
+    meta, _ = read_meta(text, Path("presbyterian-mpm-43.txt"))
+    assert meta.payer == "Presbyterian Health Plan"

@@ -255,3 +255,14 @@ def test_the_bmi_rule_of_the_asked_procedure_before_the_main_criteria(engine: An
                         history=["Does Blue Cross and Blue Shield of Texas cover gastric bypass surgery?"])
     assert answer.verdict == "not_medically_necessary"
     assert "BMI below 50" in answer.citations[0].quote
+
+
+def test_a_lay_phrase_decides_between_equally_close_corrections(engine: AnswerEngine) -> None:
+    # "stimulater" is as close to "stimulated" as to "stimulator": "back stimulator" is the phrase people use
+    u = engine.reader.read("does blue cross texas pay for the back stimulater thing for my feet?", [])
+    assert "spinal cord stimulation" in u.expanded
+
+
+def test_a_plans_possessive_is_no_typo(engine: AnswerEngine) -> None:
+    u = engine.reader.read("Is sleeve gastrectomy covered under Aetna's bariatric surgery policy?", [])
+    assert u.payers == ("Aetna",)

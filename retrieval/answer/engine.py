@@ -34,7 +34,8 @@ class AnswerEngine:
                                      profiles={key: profile(v) for key, v in self.views.items()},
                                      title_similarity=self.index.title_similarity
                                      if getattr(self.index.embedder, "semantic", False) else None,
-                                     policy_frequency=getattr(self.index, "policy_frequency", None))
+                                     policy_frequency=getattr(self.index, "policy_frequency", None),
+                                     payer_variants=getattr(self.index, "payer_variants", None))
         self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
 

@@ -3,6 +3,7 @@ payers the table knows that have no policy loaded."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -14,12 +15,18 @@ _GENERIC_FIRST_WORDS = {"blue", "health", "medical", "united", "national", "firs
 
 
 class PayerNames:
-    def __init__(self, loaded: Iterable[str]):
+    def __init__(self, loaded: Iterable[str], variants: dict[str, set[str]] | None = None):
         self.loaded = list(dict.fromkeys(loaded))
         self._named: dict[str, set[str]] = {}  # lower-cased alias -> the loaded payers it names
         rows = {row["payer"]: row["aliases"] for row in lexicon.rows("payers", "payer")}
+        short_forms: dict[str, set[str]] = {}
         for name in self.loaded:
             self._add(name.lower(), name)
+            for variant in (variants or {}).get(name, ()):
+                self._add(variant.lower(), name)  # another way its own documents write it
+            for written in [name, *(variants or {}).get(name, ())]:
+                for form in _written_forms(written):
+                    short_forms.setdefault(form, set()).add(name)
             # "Blue Cross Blue Shield of Arizona (AZ Blue)": the name without its short form, and the short form
             short = re.search(r"\(([^()]{2,30})\)\s*$", name)
             if short is not None:
@@ -32,17 +39,31 @@ class PayerNames:
             first = name.split()[0].lower()
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
                 self._named.setdefault(first, {name})
+        for form, names in short_forms.items():
+            # a short form two loaded plans share ("BCBST": Tennessee and Texas), or one the table gives another plan,
+            # names none of them
+            if len(names) == 1 and _spaced(form) not in self._named and form not in known_payer_aliases():
+                self._add(form, next(iter(names)))
+        unserved: set[str] = set()
         for row in lexicon.rows("payers", "family"):
             members = {name for name in self.loaded if any(m in name.lower() for m in row["members_contain"])}
             for alias in row["aliases"]:
                 if members and alias not in self._named:
                     self._named[alias] = members
             # a regional member by its family name and its region: "blue cross michigan", "bcbs of tennessee"
+            served: set[str] = set()
             for name in members:
                 for place in _member_places(name, rows):
+                    served.add(place)
                     for alias in row["aliases"]:
                         for form in row.get("regional_forms", ()):
                             self._named.setdefault(_spaced(form.format(alias=alias, place=place)), set()).add(name)
+            # the family's plan of a state no loaded member serves ("Blue Cross Blue Shield of Wyoming") has no policy
+            # loaded: never another state's plan's answer
+            if row.get("regional_forms"):
+                unserved |= {_spaced(form.format(alias=alias, place=place)) for place in _all_places() if place not in served
+                             for alias in row["aliases"] for form in row["regional_forms"]}
+        self._unserved = _any_word(unserved - set(self._named))
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
         self._unknown = [(alias, re.compile(rf"\b{re.escape(_spaced(alias))}\b"))
@@ -64,9 +85,17 @@ class PayerNames:
         """(loaded payers named, in load order; the first payer named that has no policy loaded, when none is)."""
         named: set[str] = set()
         expanded = _spaced(expanded)
+        spans = []
         if self._pattern is not None:
             for match in self._pattern.finditer(expanded):
                 named |= self._named[match.group(0)]
+                spans.append(match.span())
+        if self._unserved is not None:
+            for match in self._unserved.finditer(expanded):
+                # "Blue Cross Blue Shield of Wyoming": longer than any loaded plan's name it holds ("blue cross blue shield")
+                if not any(start <= match.start() and match.end() <= end and end - start >= len(match.group(0))
+                           for start, end in spans):
+                    return (), match.group(0)
         found = tuple(name for name in self.loaded if name in named)
         unknown = None
         if not found:
@@ -79,10 +108,48 @@ class PayerNames:
         return found, unknown
 
 
+def _written_forms(name: str) -> list[str]:
+    """How people write a plan's name short: without its dots ("LA Care" for "L.A. Care") and by its initials ("PHP"
+    for "Presbyterian Health Plan", "JHHC" for "Johns Hopkins HealthCare"), when those are no word a question uses
+    otherwise (an abbreviation of a service, a line of business, a word of the question language)."""
+    from .words import synonyms
+
+    forms = []
+    lowered = name.lower()
+    if "." in lowered:
+        forms.append(re.sub(r"\s+", " ", lowered.replace(".", "")).strip())
+    words = re.sub(r"\([^()]*\)", " ", name)
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", words)  # "HealthCare" is "Health Care"
+    parts = [w for w in re.findall(r"[A-Za-z][A-Za-z.'&-]*", words)
+             if w.lower().strip(".") not in _CONNECTORS]
+    initials = "".join(c for w in parts for c in (w.replace(".", "") if "." in w else w[0])).lower()
+    taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
+    if len(parts) >= 3 and initials not in taken:
+        forms.append(initials)
+    return forms
+
+
+_CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co"}
+
+
 def _member_places(name: str, rows: dict[str, list[str]]) -> list[str]:
-    """A loaded plan's regions, from its name and its table aliases ("Wellmark": "... of Iowa", "... of South Dakota")."""
-    return list(dict.fromkeys(place for written in [name, *rows.get(canonical_payer(name) or "", ())]
+    """A loaded plan's regions, from its name, its table aliases ("Wellmark": "... of Iowa", "... of South Dakota") and
+    the states its table row says it serves ("Anthem": Georgia, Ohio, ...)."""
+    official = canonical_payer(name) or ""
+    served = [f"of {state}" for state in _served_states().get(official, ())]
+    return list(dict.fromkeys(place for written in [name, *rows.get(official, ()), *served]
                               for place in _places(written)))
+
+
+@functools.cache
+def _served_states() -> dict[str, tuple[str, ...]]:
+    return {row["payer"]: tuple(row.get("states", ())) for row in lexicon.rows("payers", "payer")}
+
+
+@functools.cache
+def _all_places() -> tuple[str, ...]:
+    """Every state as people write it in a plan's name: its name and its short forms (payers.toml [state])."""
+    return tuple(dict.fromkeys(place for row in lexicon.rows("payers", "state") for place in [row["name"], *row["forms"]]))
 
 
 def _places(name: str) -> list[str]:

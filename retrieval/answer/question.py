@@ -42,13 +42,13 @@ class QuestionReader:
 
     def __init__(self, policies: dict, vocabulary: dict[str, int], profiles: dict[str, str] | None = None,
                  title_similarity: Callable[[str, str], float] | None = None,
-                 policy_frequency: dict[str, int] | None = None):
+                 policy_frequency: dict[str, int] | None = None, payer_variants: dict[str, set[str]] | None = None):
         self._policies = policies
         self._vocab = vocabulary
         self._policy_frequency = policy_frequency or {}
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
-        self._payer_names = PayerNames(p.meta.payer for p in policies.values())
+        self._payer_names = PayerNames((p.meta.payer for p in policies.values()), payer_variants)
         surface: set[str] = set()
         for p in policies.values():
             surface |= set(WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
@@ -97,6 +97,8 @@ class QuestionReader:
             scored = self._services.for_payers(expanded, payers) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
+        if not payers and unknown is None and service_score >= 0.8:
+            unknown = self._leading_plan(question)
         negated = _negated(expanded)
         # what the question says is absent is not what it asks about ("with no comorbidities")
         indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
@@ -174,16 +176,24 @@ class QuestionReader:
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
+            base = re.sub(r"['\u2019]s$", "", word)
             if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit() \
-                    or word in payer_words:
-                return word  # "bcbsmn" names a plan: no typo of "bcbsnj"
+                    or word in payer_words or base in payer_words:
+                return word  # "bcbsmn" names a plan: no typo of "bcbsnj"; nor does "ucare's"
             if any(word in phrase.split() and phrase in lowered for phrase in synonyms()):
                 return word  # part of a lay phrase the question uses ("slipped disc"), not a typo
             cutoff = 85 if len(word) <= 4 else 80
-            best = process.extractOne(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff)
-            if best is None:
+            found = process.extract(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
+            if not found:
                 return word
-            candidate = best[0]
+            tied = [c for c, score, _ in found if score == found[0][1]]
+            before = lowered[:match.start()].split()[-1:]
+            after = lowered[match.end():].split()[:1]
+            # of corrections as close, the one that makes a phrase people use: "back stimulater" is a "back
+            # stimulator", not "back stimulated"
+            phrases = synonyms()
+            candidate = next((c for c in tied if " ".join(before + [c]) in phrases or " ".join([c] + after) in phrases),
+                             tied[0])
             if word in common_words() and not _same_family(word, candidate):
                 return word  # "finished" is a word, not a typo of "furnished"; "slipped" may still read as "slippage"
             # only for words of similar length: "nee" → "knee", never "pain" → "spain"
@@ -228,6 +238,21 @@ class QuestionReader:
                         and not any(word in phrase.split() for phrase in synonyms()):
                     unknown = named.group(0)  # as the question writes it ("HMSA", "SummaCare")
         return payers, unknown
+
+    def _leading_plan(self, question: str) -> str | None:
+        """ "Paramount bariatric surgery BMI criteria?": a rep's shorthand puts the plan first. A leading name (or acronym)
+        that the corpus never writes, before a service it has, is a plan with no policy loaded."""
+        lead = lexicon.pattern("payers", "payer_lead").match(question)
+        if lead is None:
+            return None
+        word = lead.group(1).lower()
+        if word in self._vocab or word in non_indication() or word in synonyms() or word in self._payer_word_set \
+                or any(word in phrase.split() for phrase in synonyms()):
+            return None
+        # the service comes right after the name ("Paramount bariatric surgery ..."), not an instruction ("Ignore ...")
+        following = " ".join(question[lead.end():].lower().split()[:4])
+        scored = self._services.match(expand(following))
+        return lead.group(1) if scored and scored[0][1] >= 0.8 else None
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
         service = set()

@@ -59,7 +59,7 @@ class Policies:
 
     def __init__(self, index: LoadedIndex):
         self.index = index
-        self.payer_names = PayerNames(p.meta.payer for p in index.policies.values())
+        self.payer_names = PayerNames((p.meta.payer for p in index.policies.values()), getattr(index, "payer_variants", None))
         self._lowered: dict[str, str] = {}  # doc_key -> the words a text filter looks in, lower-cased on first use
 
     def payers(self, name: str) -> set[str]:
