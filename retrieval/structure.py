@@ -435,8 +435,8 @@ def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:
         boundary = start + match.end()
         word = re.search(r"([A-Za-z.]+)\.?[\"'\u201d\u2019)\]]*$", text[cursor:boundary])
         token = (word.group(1) if word else "").rstrip(".").lower()
-        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()):
-            continue
+        if token in _ABBREVIATIONS or (len(token) == 1 and token.isalpha()) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+            continue  # "Dr.", "e.g.", initials ("L.A. Care considers ...")
         s, e = _trim(text, cursor, boundary)
         if s < e:
             spans.append((s, e))

@@ -496,3 +496,11 @@ def test_a_lead_in_before_a_page_break_leads_in_the_list_on_the_next_page():
     lead = position["The Plan considers a cranial remolding orthosis not medically necessary for ANY of the following:"]
     assert units[lead][0].kind == "lead_in"
     assert parent["An initial orthosis for an infant older than 12 months of age."] == lead
+
+
+def test_initials_do_not_end_a_sentence() -> None:
+    from retrieval.structure import split_sentences
+
+    text = "L.A. Care considers the following not medically necessary: the rest. A new sentence."
+    assert [text[a:b] for a, b in split_sentences(text, 0, len(text))] == [
+        "L.A. Care considers the following not medically necessary: the rest.", "A new sentence."]

@@ -15,7 +15,7 @@ from rapidfuzz import fuzz, process
 
 from .. import lexicon
 from ..models import Intent
-from .payers import PayerNames
+from .payers import PayerNames, known_payer_aliases
 from .services import ServiceIndex
 from .understanding import Understanding
 from .words import (
@@ -72,6 +72,8 @@ class QuestionReader:
                                       set(_content_words(self._payer_names.words)), title_similarity)
         self._payer_stems = self._services.payer_stems
         self._payer_word_set = frozenset(self._payer_names.words.split())
+        # every plan the table knows, loaded or not, is spelt as written: "Humana" is no typo of "human"
+        self._plan_words = self._payer_word_set | {w for alias in known_payer_aliases() for w in alias.split()}
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
@@ -172,7 +174,7 @@ class QuestionReader:
         """Replace words the corpus does not know by the nearest word it does ("prolotheraphy", "nee")."""
         if not self._vocab_words:
             return lowered
-        payer_words = self._payer_word_set
+        payer_words = self._plan_words
 
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)

@@ -43,4 +43,7 @@ def code_row_verdict(text: str) -> str | None:
 
 def polarity_agrees(verdict: str, quote: str) -> bool:
     """A verdict may leave the engine only when the quoted sentence (or code row) states exactly that verdict."""
-    return verdict_of(quote) == verdict or code_row_verdict(quote) == verdict
+    stated = verdict_of(quote)
+    if verdict == "covered" and stated == "covered_with_criteria" and joined("verdicts", "uses_list").search(" ".join(quote.split())):
+        return True  # "medically necessary for the following conditions: - Acute carbon monoxide poisoning"
+    return stated == verdict or code_row_verdict(quote) == verdict

@@ -150,7 +150,7 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         cites = [(statement.unit, "verdict", best[0])]
         if item is not None:
             cites.append((item, "item", best[0]))
-        return Finding(view, statement.unit.verdict, cites, item)
+        return Finding(view, listed_use_verdict(view, statement, item), cites, item)
     if (specific or unknown) and catch_all is not None:
         return Finding(view, catch_all.unit.verdict, [(catch_all.unit, "verdict", 1.0)],
                        note="applies to uses the list does not name")
@@ -167,6 +167,22 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     cites = [(primary.unit, "verdict", 1.0)]
     cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
     return Finding(view, primary.unit.verdict, cites)
+
+
+def listed_use_verdict(view: PolicyView, statement: Statement, item: Unit | None) -> str | None:
+    """The verdict for one use a positive lead-in lists: "medically necessary for the following conditions: - Acute
+    carbon monoxide poisoning" covers that condition outright; a listed use with a condition of its own, or one with
+    sub-items, stays covered with criteria, as does every item of a criteria list (verdicts.toml [uses_list])."""
+    verdict = statement.unit.verdict
+    if item is None or verdict != "covered_with_criteria":
+        return verdict
+    lead = " ".join(view.text_of(statement.unit).split())
+    if not lexicon.joined("verdicts", "uses_list").search(lead):
+        return verdict
+    if lexicon.joined("verdicts", "listed_condition").search(view.text_of(item)) \
+            or any(x.parent == item.unit_id for x in statement.items):
+        return verdict
+    return "covered"
 
 
 def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:

@@ -15,7 +15,7 @@ from .coverage import INDICATION_MIN_MATCH, coverage
 def _bmi_fits(value: float, sentence: str) -> bool:
     """ "BMI of 35 to 39.9 kg/m2" holds 37; "BMI of 40 kg/m2 or greater" holds 42; "a BMI below 35" holds 33. Only the
     numbers right after a BMI mention count (not "hemoglobin A1c under 8" later in the same criterion)."""
-    s = sentence.lower()
+    s = " ".join(sentence.lower().split())  # "40 kg/m2 or\n   greater" across a wrapped line
     for mention in re.finditer(r"\bbmi\b|body mass index", s):
         near = s[mention.end():mention.end() + 45]
         for lo, hi in lexicon.pattern("documents", "bmi_range").findall(near):
