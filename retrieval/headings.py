@@ -120,9 +120,12 @@ def heading_name(
         # Hard-wrapped text puts the first body line right under the heading, so only first lines usually head; but
         # PDF text has no blank lines, and a short line naming a known section ("Coverage Rationale", "References")
         # after a finished sentence heads one wherever it stands. A table-of-contents line ends in a page number.
-        name = stripped.rstrip(":").strip()
+        numbered = _NUMBERED_HEADING.match(line)
+        # "I. POLICY" between two rule lines ("=====") heads its section like a first line does
+        name = (numbered.group("name") if numbered and is_numbered_heading(line) else stripped).rstrip(":").strip()
         if (len(name.split()) <= 6 and stripped[-1] not in ".;,!?" and section_kind(name) != "other"
-                and (title_case(name) or _all_caps(name)) and not CODE_ROW.match(line) and not BULLET.match(line)
+                and (title_case(name) or _all_caps(name)) and not CODE_ROW.match(line)
+                and (not BULLET.match(line) or (numbered and is_numbered_heading(line)))
                 and not re.search(r"(?:\s|\.{2,})\d+$", name)):
             return name, False
         return None

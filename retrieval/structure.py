@@ -187,6 +187,11 @@ def parse(text: str) -> Structure:
             after_heading_line = after_heading
             after_heading = False
             alone = len(block) == 1
+            if _RULE_LINE.fullmatch(line.strip()):
+                # "=========" above or under a heading: a drawn line, never quoted and no part of a sentence
+                flush_prose(before_list=False)
+                after_heading = True  # the line after it starts afresh, as a block's first line does
+                continue
             if _PAGE_FOOTER.match(line) or _key(line) in furniture:
                 # a page break ends the running unit; the footer is not quotable. A paragraph that ends with ":" leads
                 # in the list on the next page
@@ -199,7 +204,7 @@ def parse(text: str) -> Structure:
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
             previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
             continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
-                and not _PAGE_FOOTER.match(previous) \
+                and not _PAGE_FOOTER.match(previous) and not _RULE_LINE.fullmatch(previous) \
                 and not ((CODE_ROW.match(previous) or _ICD10_ROW.match(previous))
                          and section_kind(line.strip().rstrip(":")) != "other")
             if _SECTION_NUMBER.match(line) and following:
@@ -424,6 +429,9 @@ def _infer_section(text: str, first_sentence: tuple[int, int], sections: list[Ra
         open_section("Rationale", "rationale", s, inferred=True)
     elif _DESCRIPTION_START.match(sentence) and kind in {"header", "disclaimer", "benefit", "other"}:
         open_section("Description", "description", s, inferred=True)
+
+
+_RULE_LINE = re.compile(r"[=\-_*~#+.\u2013\u2014\u2500\u2550]{3,}")  # "=========" above or under a heading
 
 
 def split_sentences(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -504,3 +504,13 @@ def test_initials_do_not_end_a_sentence() -> None:
     text = "L.A. Care considers the following not medically necessary: the rest. A new sentence."
     assert [text[a:b] for a, b in split_sentences(text, 0, len(text))] == [
         "L.A. Care considers the following not medically necessary: the rest.", "A new sentence."]
+
+
+def test_a_numbered_heading_between_rule_lines_opens_its_section() -> None:
+    text = ("TABLE OF CONTENTS\n  I.    Policy\n  II.   Definitions\n  III.  Approvals and Policy History\n\n"
+            "==========\nI. POLICY\n==========\n\nAcme considers acupuncture medically necessary for chronic low back pain.\n")
+    structure = parse(text)
+    policy = [s for s in structure.sections if s.name == "POLICY"]
+    assert policy and policy[0].kind == "policy"
+    statement = next(u for u in structure.units if "Acme considers" in text[u.start:u.end])
+    assert text[statement.start:statement.end].startswith("Acme considers")  # the rule line is no part of it

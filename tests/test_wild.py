@@ -290,3 +290,9 @@ def test_a_bmi_limit_written_across_a_line_break(engine: AnswerEngine) -> None:
                         history=["Does L.A. Care cover maxillomandibular advancement for obstructive sleep apnea?"])
     assert answer.verdict == "not_medically_necessary"
     assert "40 kg/m2" in answer.citations[0].quote
+
+
+def test_a_word_the_policy_writes_only_in_negative_statements_gets_no_covered(engine: AnswerEngine) -> None:
+    answer = engine.ask("My surgeon says she can just do liposuction to make my breasts smaller. Will Independent "
+                        "Health pay for that?")
+    assert answer.verdict not in POSITIVE

@@ -59,6 +59,16 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
                                                         for x in [other.unit, *other.items]]))
     if positive == 0.0 and _covers_every_use(view, statement, finding):
         return True  # "Chiropractic manipulation is covered." and nothing in the policy limits or excludes a use
+    # "liposuction to make my breasts smaller": a word the policy writes only in its negative statements ("Liposuction
+    # ... as the only method of breast reduction" is not covered) and no positive one names never gets a 'covered'
+    negative_units = [x for other in view.statements if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
+                      for x in [other.unit, *other.items]]
+    positive_words = set().union(*(view.words(x) for other in view.statements if other.unit.verdict in POSITIVE
+                                   for x in [other.unit, *other.items]))
+    only_negative = [w for w in asked if not names(w, positive_words)
+                     and any(names(w, view.words(x)) for x in negative_units)]
+    if only_negative and positive < 0.5:
+        return False
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")
                               for x in view.units_by_section_kind.get(kind, [])))
