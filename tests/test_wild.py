@@ -296,3 +296,12 @@ def test_a_word_the_policy_writes_only_in_negative_statements_gets_no_covered(en
     answer = engine.ask("My surgeon says she can just do liposuction to make my breasts smaller. Will Independent "
                         "Health pay for that?")
     assert answer.verdict not in POSITIVE
+
+
+@pytest.mark.parametrize("split", ["dev", "test"])
+def test_every_question_of_a_split_has_its_own_id(split: str) -> None:
+    import json
+
+    lines = (ROOT / "evals" / "wild" / split / "questions.jsonl").read_text(encoding="utf-8").splitlines()
+    ids = [json.loads(line)["id"] for line in lines if line.strip()]
+    assert len(ids) == len(set(ids))
