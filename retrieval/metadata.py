@@ -249,6 +249,8 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     opening = [(m.start(), canonical[_norm(m.group(0))]) for m in pattern.finditer(text[:PAYER_SCAN_CHARS])]
     hinted = [canonical[_norm(m.group(0))] for m in pattern.finditer(title_hint or "")]
     line = _payer_from_text(text)
+    if line is not None and _ACRONYM_LEAD.fullmatch(line) and any(name not in programs for _, name in opening):
+        line = None  # "BCBSAZ ..." above "Blue Cross Blue Shield of Arizona": the table's plan is the name
     if line is not None:
         at = text.find(line)
         if not opening or opening[0][0] > at + len(line):
@@ -293,7 +295,9 @@ def _plan_named_in_text(text: str) -> str | None:
     written: dict[str, str] = {}  # one plan written several ways ("Blue Cross and Blue Shield of X", "Blue Cross Blue Shield of X")
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
         name = _without_document_kind(_without_leading_form(match.group(0).strip(" .,")))
-        if not name or not _looks_like_payer(name) or not_owner.search(name) or kind.search(name) \
+        # "American Medical | Association" wrapped across a line is still the association
+        tail = text[match.end():match.end() + 40].split()[:1]
+        if not name or not _looks_like_payer(name) or not_owner.search(" ".join([name, *tail])) or kind.search(name) \
                 or not strong.search(name) or name.split()[0].lower() in not_first:
             continue
         key = re.sub(r"\b(?:and|&)\b|\W", "", name.lower())
@@ -377,9 +381,23 @@ def _payer_from_text(text: str) -> str | None:
         line = _without_document_kind(line)  # "Blue Cross Blue Shield of Minnesota Medical Policy"
         if ":" in line:
             return None
-        if len(line.split()) <= 6 and payer_words.search(line) and not not_payer.search(line):
+        if _SECTION_NUMBERED.match(line):
+            continue  # "12. BEHAVIORAL HEALTH SERVICES" is a chapter of the manual, not a plan
+        acronym = _ACRONYM_LEAD.match(line)
+        # an acronym that stands out of a mixed-case line ("IEHP Medi-Cal Provider ..."), not a capitalised line's word
+        if acronym and not line.isupper() and not payer_words.search(acronym.group(1)) \
+                and acronym.group(1).lower() not in lexicon.words("documents", "not_plan_acronym") \
+                and len(re.findall(rf"\b{acronym.group(1)}\b", text)) >= 3:
+            return acronym.group(1)  # "IEHP Medi-Cal Provider Policy and Procedure Manual", IEHP written throughout
+        camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", line)  # "CareOregon" is built of payer words too
+        if len(line.split()) <= 6 and payer_words.search(camel) and not not_payer.search(line) \
+                and line.split()[0].lower() not in lexicon.words("documents", "not_plan_first"):
             return _name_case(line)
     return None
+
+
+_SECTION_NUMBERED = re.compile(r"^(?:\d{1,3}|[IVX]{1,5}|[A-Z])[.)]\s")
+_ACRONYM_LEAD = re.compile(r"^([A-Z]{3,6})\b(?!\.)")
 
 
 def _without_document_kind(name: str) -> str:
@@ -448,7 +466,7 @@ def _strip_title_ids(title: str) -> str:
     locator in front ("TPM Chapter 7 Section 20.1 Hyperbaric Oxygen") goes too."""
     title = re.sub(r"\s*\([^()]*\d[^()]*\)\s*$", "", title)  # "(L33822)", "(CG048, Ver. 10)"
     title = _LOCATOR.sub("", title)
-    return re.sub(r"^(?:[A-Z]{0,5}-?\d[\w.\-]*)\s+", "", title).strip()
+    return re.sub(r"^(?:[A-Z]{0,5}[-_]?\d[\w.\-]*)\s+", "", title).strip()  # "1.01.20 ...", "MC_14K ..."
 
 
 # "TPM Chapter 7 Section 18.9", "Chapter 7, Section 20.1:": where a manual files a policy, not what it is about
@@ -470,6 +488,9 @@ def _title_from_text(text: str) -> str | None:
             break
         if _labels()[2].match(line):
             continue  # "Policy Number  MP-146", "Effective Date: ...": a header field, never the title
+        if re.match(r"^\d{1,3}\.\s+[A-Z][A-Z &/,\-]+$", line):
+            continue  # "12. BEHAVIORAL HEALTH SERVICES": the manual's chapter, above the policy's own title
+        line = re.sub(r"^[A-Z][.)]\s+(?=[A-Z][a-z])", "", line)  # "F. Transcranial Magnetic Stimulation (TMS)"
         if ":" in line:
             # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A";
             # "Sleep Testing: Polysomnography and Home Sleep Apnea Testing" is a title with its subtitle

@@ -402,3 +402,21 @@ def test_a_legal_form_that_ends_one_name_does_not_start_the_next() -> None:
             "Presbyterian Health Plan, Inc. and Presbyterian Insurance Company, Inc. 2025\n")
     meta, _ = read_meta(text, Path("presbyterian-mpm-43.txt"))
     assert meta.payer == "Presbyterian Health Plan"
+
+
+def test_a_plan_manual_in_the_plans_own_shape() -> None:
+    text = ("IEHP Medi-Cal Provider Policy and Procedure Manual\n\n12. BEHAVIORAL HEALTH SERVICES\n\n"
+            "F. Transcranial Magnetic Stimulation (TMS)\n\nPolicy Number: MC_12F\n\nAPPLIES TO:\n\n"
+            "A. This policy applies to all IEHP Medi-Cal Members.\n\nPOLICY:\n\n"
+            "A. IEHP covers transcranial magnetic stimulation for eligible Members. Requests go to IEHP Behavioral "
+            "Health. Medicare rules apply first for dual members.\n")
+    meta, _ = read_meta(text, Path("iehp-mc_12f-tms.txt"))
+    assert (meta.payer, meta.title, meta.policy_id) == ("IEHP", "Transcranial Magnetic Stimulation (TMS)", "MC_12F")
+
+
+def test_a_plan_name_in_camel_case_and_an_association_wrapped_across_lines() -> None:
+    text = ("CareOregon Medical Policy Lumbar Spinal Fusion | MED-SURG-044\nLumbar Spinal Fusion\n"
+            "Policy Number: MED-SURG-044\n\nThe American Medical\nAssociation owns the CPT codes. The American Medical\n"
+            "Association publishes them.\n")
+    meta, _ = read_meta(text, Path("careoregon-med-surg-044.pdf"))
+    assert meta.payer == "CareOregon"

@@ -305,3 +305,8 @@ def test_every_question_of_a_split_has_its_own_id(split: str) -> None:
     lines = (ROOT / "evals" / "wild" / split / "questions.jsonl").read_text(encoding="utf-8").splitlines()
     ids = [json.loads(line)["id"] for line in lines if line.strip()]
     assert len(ids) == len(set(ids))
+
+
+def test_a_named_plans_claim_is_member_specific(engine: AnswerEngine) -> None:
+    answer = engine.ask("My Aetna claim for my sleeve surgery got denied last month. Can you tell me why and what I owe?")
+    assert answer.route == "member_specific"
