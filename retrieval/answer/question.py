@@ -54,6 +54,8 @@ class QuestionReader:
             surface |= set(WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
         for text in (profiles or {}).values():
             surface |= set(WORD.findall(text.lower()))
+        # a loaded plan's own name is worth correcting to as well ("samaratin" -> "samaritan")
+        surface |= {w for name in self._payer_names.loaded for w in WORD.findall(name.lower()) if len(w) >= 6}
         self._vocab_words = sorted(w for w in surface if len(w) >= 4 and not w.isdigit())
         # Indexes built once, so a question costs the same at 10 policies and at 1,000: policy ids by their first
         # characters, each service word and each profile word to the policies that use it, one pattern for the payers.

@@ -124,7 +124,9 @@ class ServiceIndex:
                 # another payer's title that names the asked service better ("radiofrequency ablation of the facet
                 # joints"): the named payer has no policy on it, unless the two are one service
                 anywhere = self.match(expanded) if anywhere is None else anywhere
-                better = [(k, sc) for k, sc in anywhere if sc > found[0][1] and k not in own]
+                better = [(k, sc) for k, sc in anywhere if sc > found[0][1] and sc >= 0.5 and k not in own]
+                # (a title the question names at least half: "lumbar" alone does not make "Lumbar Spinal Fusion" the
+                # asked service over the payer's own "Facet Joint Denervation")
                 # (only with an embedder whose vectors carry meaning: without it "one service" cannot be told)
                 if better and self._title_similarity is not None and not self._same_service(better, {k for k, _ in found}):
                     found = []
