@@ -293,9 +293,9 @@ def test_a_bmi_limit_written_across_a_line_break(engine: AnswerEngine) -> None:
 
 
 def test_a_word_the_policy_writes_only_in_negative_statements_gets_no_covered(engine: AnswerEngine) -> None:
-    answer = engine.ask("My surgeon says she can just do liposuction to make my breasts smaller. Will Independent "
-                        "Health pay for that?")
-    assert answer.verdict not in POSITIVE
+    # "liposuction" and "mastopexy" appear only in the reduction mammaplasty policy's cosmetic (not covered) list
+    for question in ["Will Independent Health pay for liposuction of the breasts?", "Does Independent Health cover a mastopexy?"]:
+        assert engine.ask(question).verdict not in POSITIVE
 
 
 @pytest.mark.parametrize("split", ["dev", "test"])

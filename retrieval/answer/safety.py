@@ -67,8 +67,8 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
                                    for x in [other.unit, *other.items]))
     only_negative = [w for w in asked if not names(w, positive_words)
                      and any(names(w, view.words(x)) for x in negative_units)]
-    if only_negative and positive < 0.5:
-        return False
+    if only_negative and not any(names(w, positive_words) for w in asked):
+        return False  # (a positive statement that names another asked word, "adolescents", still may answer)
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")
                               for x in view.units_by_section_kind.get(kind, [])))
