@@ -310,8 +310,3 @@ def test_every_question_of_a_split_has_its_own_id(split: str) -> None:
 def test_a_named_plans_claim_is_member_specific(engine: AnswerEngine) -> None:
     answer = engine.ask("My Aetna claim for my sleeve surgery got denied last month. Can you tell me why and what I owe?")
     assert answer.route == "member_specific"
-
-
-def test_a_word_no_policy_writes_keeps_retrieval_from_answering(engine: AnswerEngine) -> None:
-    # "eye" alone finds an eyelid policy; "LASIK" is in no loaded policy and no common English word
-    assert engine.ask("Is LASIK eye surgery covered?").route == "not_in_corpus"

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from .. import lexicon
 from ..search import LoadedIndex, PolicyRecord
 from ..settings import Settings
 from .understanding import Understanding
-from .words import common_words, content_words, non_indication, synonyms
+from .words import content_words
 
 # Answering from retrieval alone (no service, code or policy named) needs a passage this close in meaning and in
 # words; calibrated on evals/gold.jsonl.
@@ -75,24 +73,10 @@ class Candidates:
         if not passages:
             return []
         top = passages[0]
-        if self._names_the_unknown(u):
-            return []
         if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
                 and _names_most_of(u, top.chunk.text):
             return [top.chunk.doc_key]
         return []
-
-    def _names_the_unknown(self, u: Understanding) -> bool:
-        """ "Is LASIK eye surgery covered?": a word of the question that no loaded policy writes and that is no common
-        English word names something the corpus is not about; a passage found for its other words ("eye") is no answer."""
-        vocabulary = getattr(self.index, "vocabulary", None) or {}
-        dropped = non_indication() | lexicon.words("questions", "generic_service")
-        for word in re.findall(r"[a-z][a-z'-]{3,}", u.text.lower()):
-            word = word.strip("'-")
-            if len(word) >= 4 and word not in vocabulary and word not in dropped and word not in common_words() \
-                    and not any(word in name.lower() for name in self._by_payer) and word not in synonyms():
-                return True
-        return False
 
     def payers_loaded(self) -> str:
         return _listed(sorted(self._by_payer))
