@@ -63,7 +63,7 @@ class PayerNames:
             if row.get("regional_forms"):
                 unserved |= {_spaced(form.format(alias=alias, place=place)) for place in _all_places() if place not in served
                              for alias in row["aliases"] for form in row["regional_forms"]}
-        self._unserved = _any_word(unserved - set(self._named))
+        self._unserved = _any_word_cached(frozenset(unserved - set(self._named)))
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
         self._unknown = [(alias, re.compile(rf"\b{re.escape(_spaced(alias))}\b"))
@@ -171,9 +171,16 @@ def _spaced(text: str) -> str:
     return re.sub(r"\bblue(cross|shield)", r"blue \1", text)
 
 
+@functools.cache
 def known_payer_aliases() -> tuple[str, ...]:
     """Every alias of every payer and brand family in the table, in the table's order."""
     return tuple(alias for group in ("payer", "family") for row in lexicon.rows("payers", group) for alias in row["aliases"])
+
+
+@functools.lru_cache(maxsize=4)
+def _any_word_cached(keys: frozenset[str]) -> re.Pattern[str] | None:
+    """The same pattern, compiled once for the question reader and the lookups of one index (thousands of phrases)."""
+    return _any_word(keys)
 
 
 def _any_word(keys) -> re.Pattern[str] | None:

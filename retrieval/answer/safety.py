@@ -54,20 +54,17 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     positive = max((match(asked, x, view) for x in positive_units if x is not None), default=0.0)
     # the policy's positive statements together: "the sleeve" in its list of covered procedures and "BMI of 42" in
     # its criteria; one negative statement must then name more of what was asked than all of them do
-    positive = max(positive, _joint_match(asked, view, [x for other in view.statements
-                                                        if other.unit.verdict in POSITIVE
-                                                        for x in [other.unit, *other.items]]))
+    stated_positive = [x for other in view.statements if other.unit.verdict in POSITIVE for x in [other.unit, *other.items]]
+    positive = max(positive, _joint_match(asked, view, stated_positive))
     if positive == 0.0 and _covers_every_use(view, statement, finding):
         return True  # "Chiropractic manipulation is covered." and nothing in the policy limits or excludes a use
     # "liposuction to make my breasts smaller": a word the policy writes only in its negative statements ("Liposuction
     # ... as the only method of breast reduction" is not covered) and no positive one names never gets a 'covered'
-    negative_units = [x for other in view.statements if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
-                      for x in [other.unit, *other.items]]
-    positive_words = set().union(*(view.words(x) for other in view.statements if other.unit.verdict in POSITIVE
-                                   for x in [other.unit, *other.items]))
-    only_negative = [w for w in asked if not names(w, positive_words)
-                     and any(names(w, view.words(x)) for x in negative_units)]
-    if only_negative and not any(names(w, positive_words) for w in asked):
+    positive_words = set().union(*(view.words(x) for x in stated_positive))
+    if not any(names(w, positive_words) for w in asked) and any(
+            names(w, view.words(x)) for other in view.statements
+            if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
+            for x in [other.unit, *other.items] for w in asked):
         return False  # (a positive statement that names another asked word, "adolescents", still may answer)
     if positive == 0.0:
         topic = set().union(*(view.words(x) for kind in ("description", "definitions")

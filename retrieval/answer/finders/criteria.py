@@ -28,13 +28,13 @@ def _bmi_fits(value: float, sentence: str) -> bool:
     return False
 
 
-def bmi_finding(view: PolicyView, u: Understanding) -> Finding | None:
+def bmi_finding(view: PolicyView, u: Understanding, asked: set[str] | None = None) -> Finding | None:
     """The statement, or the item of a statement, whose BMI range holds the question's BMI ("my BMI is 33": not the
     "35 to 39.9" criterion, but "surgery for members with a BMI below 35 ... is investigational")."""
     if u.bmi is None:
         return None
-    pairs = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
-    asked = _asked_use(view, u, pairs)
+    pairs = _statement_units(view)
+    asked = _asked_use(view, u, pairs) if asked is None else asked
     # "a duodenal switch with a BMI of 46": the BMI rule of the asked procedure ("BPD/DS ... below 50") before the main
     # criteria's "BMI of 40 or greater"
     for statement, unit in [pair for pair in pairs if pair[1].unit_id in asked] + pairs:
@@ -44,6 +44,10 @@ def bmi_finding(view: PolicyView, u: Understanding) -> Finding | None:
                 return Finding(view, verdict, [(unit, "verdict", 1.0)])
             return Finding(view, verdict, [(unit, "item", 1.0), (statement.unit, "verdict", 1.0)], unit)
     return None
+
+
+def _statement_units(view: PolicyView) -> list[tuple[Statement, Unit]]:
+    return [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
 
 
 def _asked_use(view: PolicyView, u: Understanding, pairs: list[tuple[Statement, Unit]]) -> set[str]:
@@ -87,12 +91,11 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     owner = {item.unit_id: s for s, item in pool}
     if u.bmi is not None:
         fits = [(s, item) for s, item in pool if _bmi_fits(u.bmi, view.text_of(item))]
-        pairs = [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
-        asked = _asked_use(view, u, pairs)
+        asked = _asked_use(view, u, _statement_units(view))
         if asked:
             fits = [(s, item) for s, item in fits if item.unit_id in asked]  # the asked procedure's own BMI rule
         if not fits:
-            found = bmi_finding(view, u)
+            found = bmi_finding(view, u, asked)
             if found is not None:
                 return found
         if fits:
