@@ -55,3 +55,13 @@ def test_a_sentence_whose_age_range_excludes_the_asked_age_never_carries_the_ans
     assert _states_age("An implantable CGM is considered medically necessary for individuals 18 years of age and older.")
     assert not _age_fits(192, "An implantable CGM is considered medically necessary for individuals 18 years of age and older.")
     assert not _states_age("An implantable CGM is considered medically necessary when all criteria are met.")
+
+
+def test_each_kind_of_measure_a_question_asks_for_is_found_in_the_criteria_that_state_it() -> None:
+    import re
+
+    from retrieval import lexicon
+
+    for row in lexicon.rows("questions", "measure_asked"):
+        answer = re.compile(row.fields["answer"], re.IGNORECASE)
+        assert [e for e in row.fields["answer_examples"] if not answer.search(e)] == [], row.fields["kind"]

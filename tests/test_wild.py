@@ -310,3 +310,25 @@ def test_every_question_of_a_split_has_its_own_id(split: str) -> None:
 def test_a_named_plans_claim_is_member_specific(engine: AnswerEngine) -> None:
     answer = engine.ask("My Aetna claim for my sleeve surgery got denied last month. Can you tell me why and what I owe?")
     assert answer.route == "member_specific"
+
+
+@pytest.mark.parametrize(("question", "measure"), [
+    ("For a permanent spinal cord stimulator with BlueCross BlueShield of Tennessee, how much pain relief does the trial "
+     "need to show?", "50%"),
+    ("la care orthognathic criteria - how much overjet does the cephalometric analysis need to show?", "5 mm"),
+    ("With Medical Mutual, how long does a diabetic foot ulcer need standard wound care before they'll approve negative "
+     "pressure wound therapy?", "30 days"),
+])
+def test_a_question_for_a_measure_is_answered_by_the_criterion_that_states_one(engine: AnswerEngine, question: str,
+                                                                             measure: str) -> None:
+    answer = engine.ask(question)
+    assert answer.verdict == "covered_with_criteria"  # a criterion under "... when ALL of the following are met:"
+    assert measure in answer.citations[0].quote
+
+
+def test_a_criterion_under_a_listed_use_with_its_own_conditions_is_covered_with_criteria(engine: AnswerEngine) -> None:
+    # "medically necessary for 1 or more of the following: - Nonunion of a long bone fracture when ALL of the following
+    # are met: - At least 90 days have passed ...": never an outright covered, whichever line is quoted
+    answer = engine.ask("How long after the fracture does Sentara require before approving a noninvasive bone "
+                        "stimulator for a long bone nonunion?")
+    assert answer.verdict == "covered_with_criteria"

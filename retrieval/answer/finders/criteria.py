@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ... import lexicon
@@ -103,6 +104,9 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             return Finding(view, statement.unit.verdict, [(item, "item", 1.0), (statement.unit, "verdict", 1.0)], item)
     if pool and u.indication:
         ranked = rank(index, view, u, [item for _, item in pool], list(u.indication))
+        # the measure picks the criterion to quote among those of the same position, never the position itself
+        verdict = owner[ranked[0][1].unit_id].unit.verdict
+        ranked = _by_measure(view, u, [(sc, x) for sc, x in ranked if owner[x.unit_id].unit.verdict == verdict])
         score, item = ranked[0]
         statement = owner[item.unit_id]
         return Finding(view, statement.unit.verdict, [(item, "item", score), (statement.unit, "verdict", score)], item)
@@ -111,6 +115,28 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     items = statement.items or following_list(view, statement)
     cites = [(statement.unit, "verdict", 1.0)] + [(i, "item", 0.5) for i in items[:6]]
     return Finding(view, statement.unit.verdict, cites)
+
+
+# How much a criterion that states the asked kind of measure ("at least 4 weeks" for "how long") gains in the ranking.
+MEASURE_BONUS = 0.5
+
+
+@functools.cache
+def _measures() -> tuple[tuple[re.Pattern[str], re.Pattern[str]], ...]:
+    """(question pattern, criterion pattern) for each kind of measure a question can ask for: questions.toml."""
+    return tuple((row.pattern, re.compile(row.fields["answer"], re.IGNORECASE))
+                 for row in lexicon.rows("questions", "measure_asked"))
+
+
+def _by_measure(view: PolicyView, u: Understanding, ranked: list[tuple[float, Unit]]) -> list[tuple[float, Unit]]:
+    """ "How much pain relief does the trial have to show?": the criterion that states a measure of that kind
+    ("at least 50% reduction in pain") before one that names the same words without it."""
+    wanted = [answer for asked, answer in _measures() if asked.search(u.expanded)]
+    if not wanted:
+        return ranked
+    scored = [(score + (MEASURE_BONUS if any(a.search(" ".join(view.text_of(x).split())) for a in wanted) else 0.0), x)
+              for score, x in ranked]
+    return sorted(scored, key=lambda t: -t[0])
 
 
 def _sentences_after(view: PolicyView, statement: Statement) -> list[Unit]:
