@@ -205,6 +205,12 @@ def _payer_pattern() -> tuple[re.Pattern[str], dict[str, str]]:
 
 
 @functools.cache
+def _family_names() -> frozenset[str]:
+    """Brand families ("Blue Cross", "BCBS") in every way the table writes them: no one plan's name."""
+    return frozenset(_norm(alias) for row in lexicon.rows("payers", "family") for alias in [row["payer"], *row["aliases"]])
+
+
+@functools.cache
 def _programs() -> frozenset[str]:
     return frozenset(row["payer"] for row in lexicon.rows("payers", "payer") if row.get("program"))
 
@@ -241,8 +247,9 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     """The document's own payer, from the strongest evidence its text gives:
     1. a standalone payer-like line at the top ("Prairie Health Plan") that comes before any table name;
     2. the first plan of the payer table in the opening lines or the HTML/PDF title;
-    3. the owner its copyright line names ("© 2025 SelectHealth");
-    4. a program of the table (Medicare, Medicaid): in a plan's policy "For Medicaid Plans: ..." names a line of
+    3. the owner its copyright line names ("© 2025 SelectHealth"), or a plan name it writes (or states positions in);
+    4. a part of the HTML/PDF title built of payer words ("... | Medical Policy | Blue Cross and Blue Shield of Montana");
+    5. a program of the table (Medicare, Medicaid): in a plan's policy "For Medicaid Plans: ..." names a line of
        business, so a program is the payer only of a document that names no plan."""
     pattern, canonical = _payer_pattern()
     programs = _programs()
@@ -268,6 +275,13 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     subject = _verdict_subject(text, programs)
     if subject is not None:
         return subject
+    # "SUR705.044 Knee Arthroscopy | Medical Policy | Blue Cross and Blue Shield of Montana": the page title's part that
+    # is a plan's name, when the table does not know the plan
+    for part in _TITLE_PARTS.split(title_hint or ""):
+        part = part.strip()
+        if part and _looks_like_payer(part) and not lexicon.pattern("documents", "document_kind").search(part) \
+                and not lexicon.pattern("documents", "not_payer").search(part) and _norm(part) not in _family_names():
+            return part
     program = next((name for _, name in opening), None) or next(iter(hinted), None)
     if program is not None:
         return program
@@ -291,6 +305,8 @@ def _plan_named_in_text(text: str) -> str | None:
     kind = lexicon.pattern("documents", "document_kind")
     strong = lexicon.pattern("documents", "plan_name")
     not_first = lexicon.words("documents", "not_plan_first")
+    # "Blue Cross" alone (from "Blue Cross and\nBlue Shield of Kansas" wrapped) is a brand family, no one plan
+    families = _family_names()
     counts: dict[str, int] = {}
     written: dict[str, str] = {}  # one plan written several ways ("Blue Cross and Blue Shield of X", "Blue Cross Blue Shield of X")
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
@@ -298,7 +314,7 @@ def _plan_named_in_text(text: str) -> str | None:
         # "American Medical | Association" wrapped across a line is still the association
         tail = text[match.end():match.end() + 40].split()[:1]
         if not name or not _looks_like_payer(name) or not_owner.search(" ".join([name, *tail])) or kind.search(name) \
-                or not strong.search(name) or name.split()[0].lower() in not_first:
+                or not strong.search(name) or name.split()[0].lower() in not_first or _norm(name) in families:
             continue
         key = re.sub(r"\b(?:and|&)\b|\W", "", name.lower())
         counts[key] = counts.get(key, 0) + 1
@@ -389,10 +405,17 @@ def _payer_from_text(text: str) -> str | None:
                 and acronym.group(1).lower() not in lexicon.words("documents", "not_plan_acronym") \
                 and len(re.findall(rf"\b{acronym.group(1)}\b", text)) >= 3:
             return acronym.group(1)  # "IEHP Medi-Cal Provider Policy and Procedure Manual", IEHP written throughout
+        # "Blue Cross Blue Shield of Arizona (AZ Blue)", "Presbyterian Health Plan, Inc. and Presbyterian Insurance
+        # Company, Inc.": the plan's name, without its short form or legal form
+        line = re.sub(r"\s*\([^()]*\)\s*$", "", line.split(",")[0]).strip()
         camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", line)  # "CareOregon" is built of payer words too
-        if len(line.split()) <= 6 and payer_words.search(camel) and not not_payer.search(line) \
+        if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
                 and line.split()[0].lower() not in lexicon.words("documents", "not_plan_first"):
-            return _name_case(line)
+            # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case
+            written = re.search(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", text, re.I) if line.isupper() else None
+            while written is not None and written.group(0).isupper():
+                written = re.compile(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", re.I).search(text, written.end())
+            return written.group(0) if written is not None else _name_case(line)
     return None
 
 
@@ -524,6 +547,10 @@ def _title_after_id(text: str, fields: tuple[HeaderField, ...]) -> str | None:
     rest = text[found.end:line_end if line_end >= 0 else len(text)].strip(" \t|-\u2013:")
     if len(rest.split()) < 2 or ":" in rest.split()[0] or _labels()[2].search(rest):
         return None
+    from .headings import section_kind
+
+    if section_kind(rest) != "other":
+        return None  # "Reference Number: CP.MP.62        Coding Implications": a side column's link to a section
     return rest if title_case(rest) else None
 
 

@@ -420,3 +420,35 @@ def test_a_plan_name_in_camel_case_and_an_association_wrapped_across_lines() -> 
             "Association publishes them.\n")
     meta, _ = read_meta(text, Path("careoregon-med-surg-044.pdf"))
     assert meta.payer == "CareOregon"
+
+
+def test_a_long_plan_name_on_the_first_line_and_its_family_name_wrapped_in_the_body() -> None:
+    text = ("Blue Cross and Blue Shield of Kansas\nAn Independent Licensee of the Blue Cross Blue Shield Association\n\n"
+            "MEDICAL POLICY\n\nTitle:  Botulinum Toxin\nPolicy Number:  MP-5.01.05\n\n"
+            "To verify a member's benefits, contact Blue Cross and\nBlue Shield of Kansas Customer Service. Providers are\n"
+            "neither employees nor agents of Blue Cross and\nBlue Shield of Kansas.\n")
+    meta, _ = read_meta(text, Path("bcbsks-mp-5.01.05-botulinum-toxin.txt"))
+    assert (meta.payer, meta.title, meta.policy_id) == ("Blue Cross and Blue Shield of Kansas", "Botulinum Toxin",
+                                                        "MP-5.01.05")
+
+
+def test_a_reference_number_and_a_side_columns_section_link() -> None:
+    text = ("SUPERIOR HEALTHPLAN\nCLINICAL POLICY\n\n"
+            "Clinical Policy: Applied Behavior Analysis for Autism Spectrum Disorder\n"
+            "Reference Number: TX.CP.BH.502                                    Coding Implications\n"
+            "Date of Last Revision: 09/25                                      Revision Log\n\n"
+            "Superior HealthPlan applies medical necessity review to ABA. Superior HealthPlan members under 21 ...\n")
+    meta, _ = read_meta(text, Path("superior-aba.txt"))
+    assert (meta.payer, meta.title, meta.policy_id) == (
+        "Superior HealthPlan", "Applied Behavior Analysis for Autism Spectrum Disorder", "TX.CP.BH.502")
+    meta, _ = read_meta("ASPIRUS HEALTH PLAN\n\nSeptoplasty and Rhinoplasty\n\nReference #: MC/S017      "
+                        "Line of Business: Commercial\n", Path("aspirus-s017.txt"))
+    assert meta.policy_id == "MC/S017"
+
+
+def test_a_plan_named_only_in_the_pages_title() -> None:
+    text = ("Knee Arthroscopy\n\nMedical Policy  Blue Cross and Blue Shield of Montana\nNumber:  SUR705.044\n\n"
+            "BCBSMT medical policies guide coverage decisions.\n")
+    meta, _ = read_meta(text, Path("bcbsmt-sur705.044-knee-arthroscopy.html"),
+                        title_hint="SUR705.044 Knee Arthroscopy | Medical Policy | Blue Cross and Blue Shield of Montana")
+    assert meta.payer == "Blue Cross and Blue Shield of Montana"
