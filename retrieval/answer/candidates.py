@@ -12,6 +12,8 @@ from .words import content_words
 # words; calibrated on evals/gold.jsonl.
 RETRIEVAL_MIN_DENSE = 0.50
 RETRIEVAL_MIN_LEXICAL = 2.0
+# How many of the named payer's best passages may show that a policy of its own is about the asked service.
+RETRIEVAL_TRIES = 3
 # A question whose words match a loaded policy's title this well names that service outright (calibrated on wild-dev).
 SERVICE_NAMED = 0.8
 
@@ -72,10 +74,12 @@ class Candidates:
         passages = self.index.search(u.expanded, k=5, doc_keys=doc_keys)
         if not passages:
             return []
-        top = passages[0]
-        if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
-                and _names_most_of(u, top.chunk.text):
-            return [top.chunk.doc_key]
+        # among the named payer's own policies, any of the best few passages may show the service; with no payer
+        # named, only the best one
+        for top in passages[:RETRIEVAL_TRIES if u.payers else 1]:
+            if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
+                    and _names_most_of(u, top.chunk.text):
+                return [top.chunk.doc_key]
         return []
 
     def payers_loaded(self) -> str:

@@ -126,10 +126,20 @@ def _written_forms(name: str) -> list[str]:
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
     if len(parts) >= 3 and initials not in taken:
         forms.append(initials)
+    # "MGB Health Plan", "MGB" for "Mass General Brigham Health Plan": the initials of the name before its generic tail
+    tail = len(parts)
+    while tail and parts[tail - 1].lower() in _GENERIC_TAIL:
+        tail -= 1
+    if 3 <= tail < len(parts):
+        short = "".join(w[0] for w in parts[:tail]).lower()
+        forms.append(" ".join([short, *(w.lower() for w in parts[tail:])]))
+        if short not in taken:
+            forms.append(short)
     return forms
 
 
 _CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co"}
+_GENERIC_TAIL = {"health", "plan", "plans", "care", "healthcare", "insurance", "company"}
 
 
 def _member_places(name: str, rows: dict[str, list[str]]) -> list[str]:
