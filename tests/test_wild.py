@@ -332,3 +332,9 @@ def test_a_criterion_under_a_listed_use_with_its_own_conditions_is_covered_with_
     answer = engine.ask("How long after the fracture does Sentara require before approving a noninvasive bone "
                         "stimulator for a long bone nonunion?")
     assert answer.verdict == "covered_with_criteria"
+
+
+def test_a_plan_by_the_initials_of_its_name_before_health_plan(engine: AnswerEngine) -> None:
+    answer = engine.ask("MGB Health Plan - is SCS covered for refractory angina?")
+    assert answer.route is None
+    assert (answer.citations[0].payer, answer.citations[0].policy_id) == ("Mass General Brigham Health Plan", "078")
