@@ -116,25 +116,3 @@ def test_a_model_folder_that_cannot_be_written_falls_back_to_pytorch_and_says_wh
     err = capsys.readouterr().err
     assert "cannot prepare the ONNX model" in err and "POLICYQA_MODEL_DIR" in err and str(blocker) in err
 
-
-def test_minilm_the_named_payers_own_policy_found_by_one_of_its_best_passages(
-    tmp_path_factory: pytest.TempPathFactory, minilm: MiniLMEmbedder
-) -> None:
-    # "VivAer" names no loaded title; "valve" draws the question to another plan's cardiac rehabilitation policy. The
-    # named plan's septoplasty policy lists "Radiofrequency remodeling of the nasal valve (for example, VivAer)".
-    from conftest import ROOT
-
-    from retrieval.answer import AnswerEngine
-
-    root = tmp_path_factory.mktemp("own-policy")
-    corpus = root / "corpus"
-    corpus.mkdir()
-    for name in ("aspirus-mc-s017-septoplasty-rhinoplasty.html", "aspirus-mc-d014-continuous-glucose-monitors.txt",
-                 "mgbhp-023-cardiac-rehabilitation.txt"):
-        shutil.copy(ROOT / "evals" / "wild" / "dev" / "corpus" / name, corpus / name)
-    settings = Settings(corpus=corpus, index=root / "index", embedder="minilm")
-    ingest(settings, embedder=minilm)
-    answer = AnswerEngine(settings, index=LoadedIndex(settings, embedder=minilm)).ask(
-        "Aspirus - is VivAer radiofrequency treatment of the nasal valve covered?")
-    assert answer.route is None
-    assert answer.citations[0].policy_id == "MC/S017"

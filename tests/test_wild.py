@@ -338,3 +338,21 @@ def test_a_plan_by_the_initials_of_its_name_before_health_plan(engine: AnswerEng
     answer = engine.ask("MGB Health Plan - is SCS covered for refractory angina?")
     assert answer.route is None
     assert (answer.citations[0].payer, answer.citations[0].policy_id) == ("Mass General Brigham Health Plan", "078")
+
+
+def test_the_named_payers_own_policy_found_by_one_of_its_best_passages() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.candidates import Candidates
+
+    def passage(doc_key: str, dense: float, text: str) -> SimpleNamespace:
+        return SimpleNamespace(dense=dense, lexical=5.0, exact=False, chunk=SimpleNamespace(doc_key=doc_key, text=text))
+
+    passages = [passage("aspirus-cgm", 0.37, "Continuous glucose monitors ..."),
+                passage("aspirus-septoplasty", 0.56, "Radiofrequency remodeling of the nasal valve (for example, VivAer)")]
+    index = SimpleNamespace(policies={}, search=lambda *args, **kwargs: passages)
+    candidates = Candidates(index, Settings(corpus=WILD_DEV, index=WILD_DEV))
+    u = SimpleNamespace(payers=("Aspirus Health Plan",), expanded="is vivaer of the nasal valve covered",
+                        content=("vivaer", "nasal", "valv"))
+    assert candidates._from_retrieval(u) == ["aspirus-septoplasty"]
+    assert candidates._from_retrieval(SimpleNamespace(**{**vars(u), "payers": ()})) == []  # no payer: the best only
