@@ -356,3 +356,10 @@ def test_the_named_payers_own_policy_found_by_one_of_its_best_passages() -> None
                         content=("vivaer", "nasal", "valv"))
     assert candidates._from_retrieval(u) == ["aspirus-septoplasty"]
     assert candidates._from_retrieval(SimpleNamespace(**{**vars(u), "payers": ()})) == []  # no payer: the best only
+
+
+def test_a_negative_position_for_the_line_of_business_the_question_names(engine: AnswerEngine) -> None:
+    answer = engine.ask("My daughter was just diagnosed with autism and she's on CHIP through Superior. "
+                        "Will they pay for ABA therapy?")
+    assert answer.verdict == "not_covered"
+    assert answer.citations[0].quote.startswith("ABA is not a covered benefit for CHIP")

@@ -113,8 +113,19 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                      and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
         if rival is not None:
             best = rival
+    lines = line_of_business_stems() & set(content_words(u.expanded))
+    if lines and indication:
+        # "ABA is not a covered benefit for CHIP members", "... is not covered for Samaritan Advantage members": a
+        # negative position for the line of business the question names governs that line's members
+        own_line = [(match(indication, s.unit, view), s) for s in view.statements
+                    if s.unit.verdict not in POSITIVE and s.unit.verdict not in {None, "no_statement"}
+                    and view.words(s.unit) & lines]
+        own_line = [(score, s) for score, s in own_line if score >= INDICATION_MIN_MATCH]
+        if own_line:
+            score, statement = max(own_line, key=lambda c: c[0])
+            return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", score)])
     catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
-    asked_lines = line_of_business_stems() & set(content_words(u.expanded)) if len(catch_alls) > 1 else set()
+    asked_lines = lines if len(catch_alls) > 1 else set()
     catch_all = min(catch_alls, key=lambda s: _other_line(view, s, asked_lines), default=None)
     # an age the policy excludes ("investigational for individuals younger than 18") decides before a BMI that meets
     # its criteria; an age it covers comes after the BMI's own criteria
