@@ -65,3 +65,20 @@ def test_each_kind_of_measure_a_question_asks_for_is_found_in_the_criteria_that_
     for row in lexicon.rows("questions", "measure_asked"):
         answer = re.compile(row.fields["answer"], re.IGNORECASE)
         assert [e for e in row.fields["answer_examples"] if not answer.search(e)] == [], row.fields["kind"]
+
+
+def test_a_question_measure_against_a_criterions_bound() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.finders.measures import failed_criterion, question_measures
+
+    assert question_measures("my 16 year old son") == []  # an age, not a measure
+    [(dimension, value, around)] = question_measures("She has only done 6 weeks of physical therapy and a fitted bra")
+    assert (dimension, value) == ("days", 42.0) and "bra" in around
+    criterion = ("Symptoms have not improved after at least 3 months of documented conservative treatment, including "
+                 "a professionally fitted support bra")
+    unit = SimpleNamespace(text=criterion)
+    view = SimpleNamespace(text_of=lambda u: u.text)
+    assert failed_criterion(view, [unit], question_measures("only 6 weeks of therapy and a fitted bra")) is unit
+    assert failed_criterion(view, [unit], question_measures("4 months of therapy and a fitted bra")) is None
+    assert failed_criterion(view, [unit], question_measures("pain for 6 weeks after a car crash")) is None  # not the same thing

@@ -363,3 +363,10 @@ def test_a_negative_position_for_the_line_of_business_the_question_names(engine:
                         "Will they pay for ABA therapy?")
     assert answer.verdict == "not_covered"
     assert answer.citations[0].quote.startswith("ABA is not a covered benefit for CHIP")
+
+
+def test_a_measure_the_question_states_that_fails_the_quoted_criteria_gets_no_covered(engine: AnswerEngine) -> None:
+    answer = engine.ask("i have heart failure but my ejection fraction is 50 percent, does mass general brigham cover "
+                        "the heart rehab classes")
+    assert answer.verdict is None  # the criterion is "... (LVEF) of 35% or less": the verdict is the reader's
+    assert "35%" in answer.citations[0].quote

@@ -12,6 +12,7 @@ from ..view import Finding, PolicyView
 from .codes import codes
 from .coverage import coverage_refined
 from .criteria import criteria
+from . import measures
 from .dates import dates, history_event
 from .passages import best_sentence, support
 from .prior_approval import prior_approval
@@ -55,7 +56,8 @@ def find(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         intent = "codes"
     finder = FINDERS.get(intent)
     if finder is not None:
-        return finder(index, view, u)
+        found = finder(index, view, u)
+        return measures.check(found, u) if intent in {"coverage", "criteria"} else found
     return best_sentence(index, view, u, PASSAGE_SECTIONS.get(intent, ()))
 
 
