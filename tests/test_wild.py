@@ -370,3 +370,11 @@ def test_a_measure_the_question_states_that_fails_the_quoted_criteria_gets_no_co
                         "the heart rehab classes")
     assert answer.verdict is None  # the criterion is "... (LVEF) of 35% or less": the verdict is the reader's
     assert "35%" in answer.citations[0].quote
+
+
+def test_a_listed_use_set_out_one_item_per_paragraph_is_quoted_with_its_lead_in(engine: AnswerEngine) -> None:
+    answer = engine.ask("will healthpartners cover the life vest my cardiologist wants me to wear while i wait for my "
+                        "heart transplant")
+    first = " ".join(answer.citations[0].quote.split())
+    assert first.startswith("A wearable cardioverter defibrillator is considered medically necessary")
+    assert first.endswith("the member is on the waiting list for a heart transplant;")

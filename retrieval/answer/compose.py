@@ -104,7 +104,8 @@ def compose(answer_id: Any, question: str, audience: Audience, u: Understanding,
                   es.DISCLAIMER if spanish else DISCLAIMER, _ms(started), intent, policies, tuple(notes))
 
 
-JOINED_QUOTE_MAX = 400  # characters: a lead-in and its item further apart than this are quoted one by one
+JOINED_QUOTE_MAX = 600  # characters: a lead-in and its item further apart than this are quoted one by one
+JOINED_QUOTE_BREAKS = 3  # blank lines: a list set out one item per paragraph is still one list
 
 
 def _carrier_first(f: Finding) -> list[tuple[Unit, str, float]]:
@@ -120,7 +121,7 @@ def _carrier_first(f: Finding) -> list[tuple[Unit, str, float]]:
         return cites  # no item cited, or the item already first
     item, _, score = cites.pop(k)
     if carrier.start < item.start and item.end - carrier.start <= JOINED_QUOTE_MAX \
-            and f.view.record.text.count("\n\n", carrier.end, item.start) <= 1:
+            and f.view.record.text.count("\n\n", carrier.end, item.start) <= JOINED_QUOTE_BREAKS:
         # a short list: one quote from the lead-in to the item, so the position and the named use are read together
         joined = replace(carrier, kind="paragraph", end=item.end, catch_all=False)
         return [(joined, "verdict", score), *[c for c in cites if c[0] is not carrier]]
