@@ -377,3 +377,15 @@ def test_a_listed_use_set_out_one_item_per_paragraph_is_quoted_with_its_lead_in(
     first = " ".join(answer.citations[0].quote.split())
     assert first.startswith("Acupuncture is considered medically necessary when one or more of the following conditions")
     assert first.endswith("Migraine recurring for more than 12 weeks despite medication treatment; or")
+
+
+def test_a_notice_never_carries_a_verdict_nor_does_what_the_policy_leaves_out(engine: AnswerEngine) -> None:
+    # Regence's "PLEASE NOTE: Contracts exclude from coverage ... services or procedures that are considered
+    # investigational or cosmetic" is boilerplate; "This policy does not address positive airway pressure devices ..."
+    # is no position on an oral appliance
+    answer = engine.ask("Member asks whether Regence covers a prefabricated boil-and-bite oral appliance for "
+                        "obstructive sleep apnea.")
+    assert answer.verdict not in {"investigational", "no_statement"}
+    assert not any("PLEASE NOTE" in c.quote for c in answer.citations)
+    assert any("Prefabricated oral appliances are considered not medically necessary" in " ".join(c.quote.split())
+               for c in answer.citations[:3])

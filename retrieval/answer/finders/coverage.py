@@ -174,7 +174,9 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         scored = sorted(((match(indication, x, view), x) for x in sentences), key=lambda t: -t[0])
         if scored and scored[0][0] >= INDICATION_MIN_MATCH:
             return Finding(view, scored[0][1].verdict, [(scored[0][1], "verdict", scored[0][0])])
-    primary = view.statements[0]
+    # the policy's own position: its first statement that states one ("This policy does not address PAP devices" is
+    # what it leaves out)
+    primary = next((s for s in view.statements if s.unit.verdict != "no_statement"), view.statements[0])
     cites = [(primary.unit, "verdict", 1.0)]
     cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
     return Finding(view, primary.unit.verdict, cites)
