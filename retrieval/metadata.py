@@ -136,7 +136,7 @@ def read_meta(
         values["title"] = str(values["title"]).title()  # "CHIROPRACTIC CARE" reads as "Chiropractic Care"
     if "title" not in values:
         values["title"] = (_title_from_markdown(text) or _title_from_hint(title_hint) or _title_after_id(text, fields)
-                           or _title_from_text(text)
+                           or _title_from_text(text, str(values.get("payer") or ""))
                            or _title_from_filename(path, values.get("policy_id")))
     if "policy_id" not in values:
         policy_id = _id_from_filename(text, path)
@@ -259,7 +259,7 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     if line is not None and _ACRONYM_LEAD.fullmatch(line) and any(name not in programs for _, name in opening):
         line = None  # "BCBSAZ ..." above "Blue Cross Blue Shield of Arizona": the table's plan is the name
     if line is not None:
-        at = text.find(line)
+        at = text.lower().find(line.lower())  # where the top line stands, whatever case it is written in there
         if not opening or opening[0][0] > at + len(line):
             return canonical_payer(line) or line
     plan = next((name for _, name in opening if name not in programs), None) or next(
@@ -409,8 +409,11 @@ def _payer_from_text(text: str) -> str | None:
         # Company, Inc.": the plan's name, without its short form or legal form
         line = re.sub(r"\s*\([^()]*\)\s*$", "", line.split(",")[0]).strip()
         camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", line)  # "CareOregon" is built of payer words too
+        # "Community Health Plan of Washington": a first word that usually opens no plan's name ("Community Health
+        # Centers") still does before "Health Plan" or "Health Plan of <place>"
+        named_plan = re.search(r"\bhealth ?plans?\b", line, re.I)
         if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
-                and line.split()[0].lower() not in lexicon.words("documents", "not_plan_first"):
+                and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
             # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case
             written = re.search(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", text, re.I) if line.isupper() else None
             while written is not None and written.group(0).isupper():
@@ -501,9 +504,11 @@ _ADDRESS = re.compile(r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b|^\d+\s+(?:[A-Z][a-z]+\
                       r"^(?:p\.?\s?o\.?\s)?box\s+\d", re.I)
 
 
-def _title_from_text(text: str) -> str | None:
+def _title_from_text(text: str, payer: str = "") -> str | None:
     """The first short Title Case line of the opening lines that is not the payer, the kind of document or a label."""
     from .headings import title_case
+
+    owner = lexicon.pattern("documents", "not_payer_owner")
 
     for n, line in enumerate(text[:1200].splitlines()):
         line = line.strip().strip("#*_> ").strip()
@@ -531,6 +536,9 @@ def _title_from_text(text: str) -> str | None:
             continue
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue
+        if owner.search(line) or lexicon.pattern("documents", "page_furniture").search(line) \
+                or (payer and payer.lower().startswith(line.lower() + " ")):
+            continue  # "MERIDIAN" above "Meridian Health Plan of Michigan"'s policy (the name's start); "... Association"
         line = _strip_title_ids(line)
         return line.title() if line.isupper() else line
     return None

@@ -452,3 +452,27 @@ def test_a_plan_named_only_in_the_pages_title() -> None:
     meta, _ = read_meta(text, Path("bcbsmt-sur705.044-knee-arthroscopy.html"),
                         title_hint="SUR705.044 Knee Arthroscopy | Medical Policy | Blue Cross and Blue Shield of Montana")
     assert meta.payer == "Blue Cross and Blue Shield of Montana"
+
+
+def test_a_plan_whose_first_word_opens_no_plan_and_a_title_below_the_plans_name() -> None:
+    text = ("COMMUNITY HEALTH PLAN OF WASHINGTON\nCLINICAL COVERAGE CRITERIA\n\nTitle:  Applied Behavior Analysis (ABA) "
+            "Services\nCCC Number:  CCC-BH-007\nLine(s) of Business:  Washington Apple Health (Medicaid)\n\n"
+            "Community Health Plan of Washington (CHPW) uses MCG Care Guidelines. Community Health Plan of Washington "
+            "follows chapter 182-531A WAC.\n")
+    meta, _ = read_meta(text, Path("chpw-ccc-bh-007.txt"))
+    assert meta.payer == "Community Health Plan of Washington"
+    text = ("MERIDIAN\nMichigan Medicaid | Healthy Michigan Plan | MIChild\n\n"
+            "Clinical Policy: Tonsillectomy and Adenotonsillectomy\nReference Number: MI.CP.MP.519\n\n"
+            "It is the policy of Meridian Health Plan of Michigan (Meridian) that tonsillectomy is medically necessary "
+            "when ... Meridian Health Plan of Michigan reviews requests.\n")
+    meta, _ = read_meta(text, Path("meridian-519.txt"))
+    assert meta.title == "Tonsillectomy and Adenotonsillectomy"
+
+
+def test_an_association_line_and_page_furniture_are_no_title() -> None:
+    text = ("Blue Cross & Blue Shield of Mississippi\nA Mutual Insurance Company\n"
+            "An Independent Licensee of the Blue Cross and Blue Shield Association\n\n"
+            "Home > Providers > Medical Policy\n\nPrinter Friendly Version\n\nMEDICAL POLICY\n\n"
+            "Surgical Treatment of Obstructive Sleep Apnea and Snoring\n\nPolicy Number:  L.7.01.430\n")
+    meta, _ = read_meta(text, Path("bcbsms-l.7.01.430.txt"))
+    assert meta.title == "Surgical Treatment of Obstructive Sleep Apnea and Snoring"

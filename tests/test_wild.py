@@ -389,3 +389,11 @@ def test_a_notice_never_carries_a_verdict_nor_does_what_the_policy_leaves_out(en
     assert not any("PLEASE NOTE" in c.quote for c in answer.citations)
     assert any("Prefabricated oral appliances are considered not medically necessary" in " ".join(c.quote.split())
                for c in answer.citations[:3])
+
+
+def test_initials_two_loaded_plans_share_name_both_and_the_service_decides(engine: AnswerEngine) -> None:
+    # "PHP": Presbyterian Health Plan and Physicians Health Plan (of Northern Indiana); only the second has a power
+    # mobility policy
+    answer = engine.ask("Does PHP cover a power standing system on a power wheelchair?")
+    assert answer.route is None
+    assert answer.citations[0].policy_id == "MP-DME-017"

@@ -40,10 +40,12 @@ class PayerNames:
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
                 self._named.setdefault(first, {name})
         for form, names in short_forms.items():
-            # a short form two loaded plans share ("BCBST": Tennessee and Texas), or one the table gives another plan,
-            # names none of them
-            if len(names) == 1 and _spaced(form) not in self._named and form not in known_payer_aliases():
-                self._add(form, next(iter(names)))
+            # a short form the table gives a plan ("BCBST" is Tennessee's) is that plan's alone; one two loaded plans
+            # share ("PHP": Presbyterian Health Plan and Physicians Health Plan) names both, and the asked service
+            # tells them apart
+            if _spaced(form) not in self._named and form not in known_payer_aliases() and form not in _family_aliases():
+                for name in names:
+                    self._add(form, name)
         unserved: set[str] = set()
         for row in lexicon.rows("payers", "family"):
             members = {name for name in self.loaded if any(m in name.lower() for m in row["members_contain"])}
@@ -135,10 +137,24 @@ def _written_forms(name: str) -> list[str]:
         forms.append(" ".join([short, *(w.lower() for w in parts[tail:])]))
         if short not in taken:
             forms.append(short)
+    # "PHP" for "Physicians Health Plan of Northern Indiana": the initials of the name before its place
+    head = re.split(r"\s+of\s+", re.sub(r"\([^()]*\)", " ", name).strip())
+    if len(head) == 2:
+        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'&-]*", re.sub(r"([a-z])([A-Z])", r"\1 \2", head[0]))
+                 if w.lower() not in _CONNECTORS]
+        short = "".join(w[0] for w in words).lower()
+        if len(words) >= 3 and short not in taken:
+            forms.append(short)
     return forms
 
 
 _CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co"}
+
+
+@functools.cache
+def _family_aliases() -> frozenset[str]:
+    """How people name a brand family ("bcbs", "blue cross"): never one plan's short form."""
+    return frozenset(alias for row in lexicon.rows("payers", "family") for alias in row["aliases"])
 _GENERIC_TAIL = {"health", "plan", "plans", "care", "healthcare", "insurance", "company"}
 
 
