@@ -415,10 +415,9 @@ def _payer_from_text(text: str) -> str | None:
         if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
                 and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
             # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case
-            written = re.search(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", text, re.I) if line.isupper() else None
-            while written is not None and written.group(0).isupper():
-                written = re.compile(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", re.I).search(text, written.end())
-            return written.group(0) if written is not None else _name_case(line)
+            same = re.compile(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", re.I)
+            written = next((m.group(0) for m in same.finditer(text) if not m.group(0).isupper()), None)
+            return written if line.isupper() and written is not None else _name_case(line)
     return None
 
 
@@ -509,7 +508,7 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
     from .headings import title_case
 
     owner = lexicon.pattern("documents", "not_payer_owner")
-
+    furniture = lexicon.pattern("documents", "page_furniture")
     for n, line in enumerate(text[:1200].splitlines()):
         line = line.strip().strip("#*_> ").strip()
         if n > 25:
@@ -536,7 +535,7 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
             continue
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue
-        if owner.search(line) or lexicon.pattern("documents", "page_furniture").search(line) \
+        if owner.search(line) or furniture.search(line) \
                 or (payer and payer.lower().startswith(line.lower() + " ")):
             continue  # "MERIDIAN" above "Meridian Health Plan of Michigan"'s policy (the name's start); "... Association"
         line = _strip_title_ids(line)

@@ -115,4 +115,3 @@ def test_a_model_folder_that_cannot_be_written_falls_back_to_pytorch_and_says_wh
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
     err = capsys.readouterr().err
     assert "cannot prepare the ONNX model" in err and "POLICYQA_MODEL_DIR" in err and str(blocker) in err
-

@@ -43,7 +43,7 @@ class PayerNames:
             # a short form the table gives a plan ("BCBST" is Tennessee's) is that plan's alone; one two loaded plans
             # share ("PHP": Presbyterian Health Plan and Physicians Health Plan) names both, and the asked service
             # tells them apart
-            if _spaced(form) not in self._named and form not in known_payer_aliases() and form not in _family_aliases():
+            if _spaced(form) not in self._named and form not in known_payer_aliases():
                 for name in names:
                     self._add(form, name)
         unserved: set[str] = set()
@@ -120,11 +120,8 @@ def _written_forms(name: str) -> list[str]:
     lowered = name.lower()
     if "." in lowered:
         forms.append(re.sub(r"\s+", " ", lowered.replace(".", "")).strip())
-    words = re.sub(r"\([^()]*\)", " ", name)
-    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", words)  # "HealthCare" is "Health Care"
-    parts = [w for w in re.findall(r"[A-Za-z][A-Za-z.'&-]*", words)
-             if w.lower().strip(".") not in _CONNECTORS]
-    initials = "".join(c for w in parts for c in (w.replace(".", "") if "." in w else w[0])).lower()
+    parts = _parts(name)
+    initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
     if len(parts) >= 3 and initials not in taken:
         forms.append(initials)
@@ -139,22 +136,25 @@ def _written_forms(name: str) -> list[str]:
             forms.append(short)
     # "PHP" for "Physicians Health Plan of Northern Indiana": the initials of the name before its place
     head = re.split(r"\s+of\s+", re.sub(r"\([^()]*\)", " ", name).strip())
-    if len(head) == 2:
-        words = [w for w in re.findall(r"[A-Za-z][A-Za-z'&-]*", re.sub(r"([a-z])([A-Z])", r"\1 \2", head[0]))
-                 if w.lower() not in _CONNECTORS]
-        short = "".join(w[0] for w in words).lower()
-        if len(words) >= 3 and short not in taken:
-            forms.append(short)
+    short = _initials(_parts(head[0])) if len(head) == 2 else ""
+    if len(short) >= 3 and short not in taken:
+        forms.append(short)
     return forms
 
 
+def _parts(name: str) -> list[str]:
+    """The words of a plan's name that its initials are made of: no short form in brackets, no connectors;
+    "HealthCare" is "Health Care"."""
+    words = re.sub(r"([a-z])([A-Z])", r"\1 \2", re.sub(r"\([^()]*\)", " ", name))
+    return [w for w in re.findall(r"[A-Za-z][A-Za-z.'&-]*", words) if w.lower().strip(".") not in _CONNECTORS]
+
+
+def _initials(parts: list[str]) -> str:
+    """ "jhhc"; a word written with dots gives all its letters ("L.A." -> "la")."""
+    return "".join(c for w in parts for c in (w.replace(".", "") if "." in w else w[0])).lower()
+
+
 _CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co"}
-
-
-@functools.cache
-def _family_aliases() -> frozenset[str]:
-    """How people name a brand family ("bcbs", "blue cross"): never one plan's short form."""
-    return frozenset(alias for row in lexicon.rows("payers", "family") for alias in row["aliases"])
 _GENERIC_TAIL = {"health", "plan", "plans", "care", "healthcare", "insurance", "company"}
 
 
