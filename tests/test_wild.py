@@ -397,3 +397,9 @@ def test_initials_two_loaded_plans_share_name_both_and_the_service_decides(engin
     answer = engine.ask("Does PHP cover a power standing system on a power wheelchair?")
     assert answer.route is None
     assert answer.citations[0].policy_id == "MP-DME-017"
+
+
+def test_filler_written_without_its_apostrophe_is_no_indication(engine: AnswerEngine) -> None:
+    u = engine.reader.read("im on the oregon health plan thru IHN, cant find out if it covers acupunture for my lower back",
+                           [])
+    assert not {"im", "thru", "cant"} & set(u.indication)
