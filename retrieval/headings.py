@@ -59,6 +59,7 @@ def is_numbered_heading(line: str) -> bool:
     return title_case(name) or (section_kind(name) != "other" and len(name.split()) <= 3)
 
 
+_PART_STYLES = {"alpha-upper", "roman-upper", "ambiguous-upper", "digit"}
 _ROMAN = re.compile(r"\(?(?:[ivx]{1,4}|[IVX]{1,4})[.)]")
 
 
@@ -91,17 +92,48 @@ def is_list_line(line: str) -> bool:
     return bool(BULLET.match(line)) and not is_numbered_heading(line)
 
 
+def _numbered_part(line: str, previous: str, next_line: str) -> bool:
+    """A numbered Title Case line after a finished sentence, followed by a sentence or by a list of another marker
+    style ("IV. Endoscopic Thoracic Sympathectomy" | "A. ETS at the T2 to T4 level ..."), names a part of the policy.
+    A list of short names ("1. Chronic Low Back Pain" | "2. Migraine") goes on in the same style."""
+    return previous[-1:] in (".", ";") and next_line[:1].isupper() and not _follows(line, next_line)
+
+
+_ROMAN_VALUES = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "v": 5, "vi": 6, "vii": 7, "viii": 8, "ix": 9, "x": 10, "xi": 11, "xii": 12}
+
+
+def _follows(line: str, next_line: str) -> bool:
+    """Is the next line the next item of the same list ("H." then "I.", "IV." then "V.", "2." then "3.")?"""
+    this, after = BULLET.match(line), BULLET.match(next_line)
+    if not this or not after:
+        return False
+    a, b = this.group(0).strip().strip("()."), after.group(0).strip().strip("().")
+    if a.isdigit() and b.isdigit():
+        return int(b) == int(a) + 1
+    if len(a) == 1 and len(b) == 1 and a.isalpha() and b.isalpha() and ord(b) == ord(a) + 1:
+        return True
+    return _ROMAN_VALUES.get(b.lower(), 0) == _ROMAN_VALUES.get(a.lower(), -1) + 1 and a.isupper() == b.isupper()
+
+
 def heading_name(
     line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
     text: str, block: list[tuple[int, int]], *, continuation: bool = False, after_lead_in: bool = False,
+    previous: str = "", lettered: bool = False,
 ) -> tuple[str, bool] | None:
-    """(name, is_subheading) when the line is a heading, else None."""
+    """(name, is_subheading) when the line is a heading, else None. `lettered`: the line stands alone between a
+    paragraph (or a heading) and a paragraph, so a marked Title Case line there ("B. Maxillomandibular Advancement for
+    Obstructive Sleep Apnea") names a part of the policy."""
     stripped = line.strip(BLANK_CHARS)
     if not stripped or len(stripped) > 90:
         return None
     md = _MD_HEADING.match(line)
     if md:
         return md.group("name").strip("*_ "), False
+    marker = BULLET.match(line)
+    if lettered and marker and marker_style(line) in _PART_STYLES:
+        name = line[marker.end():].strip(BLANK_CHARS)
+        if len(name.split()) <= 10 and name[-1:] not in ".;:,!?" and title_case(name) and not CODE_ROW.match(name):
+            return name, kind in _SUBHEADING_PARENTS and section_kind(name) == "other"
     if BULLET.match(line) and not _NUMBERED_HEADING.match(line):
         return None
     if continuation:
@@ -116,6 +148,7 @@ def heading_name(
         if known or not (next_block_is_list or not alone):
             return name, False
         return None
+    next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
     if not first:
         # Hard-wrapped text puts the first body line right under the heading, so only first lines usually head; but
         # PDF text has no blank lines, and a short line naming a known section ("Coverage Rationale", "References")
@@ -128,6 +161,10 @@ def heading_name(
                 and (not BULLET.match(line) or (numbered and is_numbered_heading(line)))
                 and not re.search(r"(?:\s|\.{2,})\d+$", name)):
             return name, False
+        if numbered and is_numbered_heading(line) and _numbered_part(line, previous, next_line):
+            # "III. Surgical Excision of Axillary Sweat Glands" between a finished item and "Excision or curettage
+            # ... when all of the following are met:" (or "A. ...") heads a part of the policy, not a list item
+            return name, kind in _SUBHEADING_PARENTS and section_kind(name) == "other"
         return None
     if _NUMBERED_HEADING.match(line):
         if after_lead_in:
@@ -138,7 +175,6 @@ def heading_name(
             return None  # "CODE  DESCRIPTION" above a code table
         name = stripped.rstrip(":").strip()
         return name, False
-    next_line = text[block[1][0]:block[1][1]].strip() if len(block) > 1 else ""
     if not alone and len(stripped.split()) <= 6 and section_kind(stripped.rstrip(":")) != "other" \
             and (title_case(stripped) or _all_caps(stripped)) and stripped[-1] not in ".;,!?" and not CODE_ROW.match(line):
         return stripped.rstrip(":").strip(), False  # "Codes" above its rows, "References" above a numbered list

@@ -147,6 +147,7 @@ def parse(text: str) -> Structure:
         lead_in_index: int | None = carried_lead[0] if carried_lead else None
         carried_lead = None
         last_item: int | None = None
+        item_indent = 0  # how far the last item's marker stands in from the margin
         levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker] per level
         resumed = carried_item
         carried_item = None
@@ -215,7 +216,10 @@ def parse(text: str) -> Structure:
                 continuation = False  # "... sole treatment of OSA" | "Prior Authorization" | "Custom-fabricated ..."
             heading = heading_name(line, first, alone and not following, next_block_is_list, current_kind(), table_block,
                                     text, [(start, end), *following], continuation=continuation,
-                                    after_lead_in=lead_in_index is not None and not prose and last_item is None)
+                                    after_lead_in=lead_in_index is not None and not prose and last_item is None,
+                                    previous=previous,
+                                    lettered=alone and not following and not next_block_is_list and block_number + 1 < len(blocks)
+                                    and not (units and units[-1].kind == "list_item"))
             if heading is not None:
                 flush_prose(before_list=False)
                 name, subheading = heading
@@ -257,6 +261,7 @@ def parse(text: str) -> Structure:
                             catch_all=_catch_all_item(text[s:e]), parent_index=parent, group=list_group)
                 )
                 last_item = len(units) - 1
+                item_indent = len(line) - len(line.lstrip(" \t"))
                 continue
             if table_block and (CODE_ROW.match(line) or line.lstrip().startswith("|")):
                 flush_prose(before_list=False)
@@ -265,7 +270,12 @@ def parse(text: str) -> Structure:
                 s, e = _trim(text, start, end)
                 units.append(RawUnit("code_row", s, e, len(sections) - 1, group=list_group or new_group()))
                 continue
-            if last_item is not None and not prose and _item_ended(previous, line, width):
+            if last_item is not None and not prose and (
+                    _item_ended(previous, line, width)
+                    # "  6. Hypogonadism ...;" then "Repeat DXA in children ..." at the left margin: a paragraph, not
+                    # the item's wrapped line (those stay indented under the item)
+                    or len(line) - len(line.lstrip(" \t")) < item_indent
+                    or _catch_all_after(previous, line, [text[a:b] for a, b in following[:2]])):
                 # "7. ... (MRI)\nconditional labeling." then "Permanent implantation ... criteria are met:" starts a
                 # new paragraph: a short line that ends a sentence is the item's last line, not a wrapped one
                 last_item = None
@@ -349,6 +359,21 @@ def _item_ended(previous: str, line: str, width: int) -> bool:
     stripped = line.strip()
     return (width >= 60 and previous.endswith(".") and len(previous) < 0.6 * width
             and stripped[:1].isupper() and not BULLET.match(line))
+
+
+def _catch_all_after(previous: str, line: str, following: list[str]) -> bool:
+    """A sentence after a finished item that states a position for everything else ("All other treatments for
+    hyperhidrosis not addressed in sections II through IV are considered investigational.") is no part of the item,
+    even where the item filled its line."""
+    if not previous.endswith(".") or not line.strip()[:1].isupper() or BULLET.match(line):
+        return False
+    sentence = [line.strip()]
+    for more in following:
+        if sentence[-1].endswith(".") or BULLET.match(more):
+            break
+        sentence.append(more.strip())
+    joined = " ".join(sentence)
+    return joined.endswith(".") and verdict_of(joined) is not None and is_catch_all(joined)
 
 
 def _opens_list(text: str, unit: RawUnit) -> bool:

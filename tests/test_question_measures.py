@@ -30,6 +30,11 @@ def test_an_age_is_read_in_months(question: str, months: int | None) -> None:
     (144, "members older than 12", False),
     (156, "members older than 12", True),
     (24, "after less than 12 weeks of therapy", False),
+    # a number after a measure's name is that measure; a percentage is no age
+    (180, "IV. Type 2 Diabetes With BMI Below 35", False),
+    (180, "Bariatric surgery for individuals with a BMI of less than 35 kg/m2 is investigational.", False),
+    (180, "Inadequate weight loss, defined as loss of less than 50% of excess body weight", False),
+    (180, "Hypoglossal nerve stimulation for an AHI under 15 events per hour", False),
 ])
 def test_an_age_against_a_statements_range(months: int, sentence: str, fits: bool) -> None:
     assert _age_fits(months, sentence) is fits
@@ -82,3 +87,17 @@ def test_a_question_measure_against_a_criterions_bound() -> None:
     assert failed_criterion(view, [unit], question_measures("only 6 weeks of therapy and a fitted bra")) is unit
     assert failed_criterion(view, [unit], question_measures("4 months of therapy and a fitted bra")) is None
     assert failed_criterion(view, [unit], question_measures("pain for 6 weeks after a car crash")) is None  # not the same thing
+
+
+def test_the_short_forms_a_policy_defines() -> None:
+    from retrieval.answer.view import defined_abbreviations
+    from retrieval.answer.words import content_words
+
+    text = ("For this policy, chronic low back pain (CLBP) means pain lasting three months. The apnea-hypopnea index (AHI)"
+            " is counted per hour. Negative pressure wound therapy (NPWT) is covered. Thermolysis (e.g., miraDry) and"
+            " devices cleared by the U.S. Food and Drug Administration (FDA).")
+    found = defined_abbreviations(text)
+    assert found["CLBP"] == set(content_words("chronic low back pain"))
+    assert found["AHI"] == set(content_words("apnea hypopnea index"))
+    assert found["NPWT"] == set(content_words("negative pressure wound therapy"))
+    assert "FDA" in found and not any(k.lower().startswith("mira") for k in found)

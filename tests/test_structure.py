@@ -514,3 +514,88 @@ def test_a_numbered_heading_between_rule_lines_opens_its_section() -> None:
     assert policy and policy[0].kind == "policy"
     statement = next(u for u in structure.units if "Acme considers" in text[u.start:u.end])
     assert text[statement.start:statement.end].startswith("Acme considers")  # the rule line is no part of it
+
+
+def _parsed(text: str) -> list[tuple[str, str, bool, str | None]]:
+    """(kind, text, catch_all, parent's text) of every unit parse() reads."""
+    units = parse(text).units
+    return [(u.kind, text[u.start:u.end], u.catch_all,
+             text[units[u.parent_index].start:units[u.parent_index].end] if u.parent_index is not None else None)
+            for u in units]
+
+
+# A Centene-template PDF (Superior HealthPlan, Meridian, Buckeye): numbered parts with no blank line around them
+CENTENE_PARTS = (
+    "Policy/Criteria\n"
+    "I. It is the policy of Acme Health that treatment of hyperhidrosis is medically necessary only when all of the\n"
+    "following are met:\n"
+    "A. Diagnosis of primary focal hyperhidrosis;\n"
+    "B. Inadequate response to at least 4 weeks of topical therapy.\n"
+    "II. Iontophoresis\n"
+    "A. Tap water iontophoresis is medically necessary for palmar hyperhidrosis when criteria I.A and I.B are met.\n"
+    "B. Iontophoresis with an anticholinergic drug added to the solution is investigational.\n"
+    "III. Surgical Excision of Axillary Sweat Glands\n"
+    "Excision of axillary sweat gland-bearing tissue is medically necessary when all of the following are met:\n"
+    "A. Criteria I.A and I.B are met;\n"
+    "B. Member is 16 years of age or older.\n"
+    "V. Investigational Treatments\n"
+    "It is the policy of Acme Health that the following treatments for hyperhidrosis are investigational:\n"
+    "A. Microwave thermolysis of axillary sweat glands (e.g., miraDry);\n"
+    "B. Sympathetic chain clipping performed with the intent of later reversal of the clipping procedure.\n"
+    "All other treatments for hyperhidrosis not addressed in sections II through IV are considered investigational.\n"
+)
+
+
+def test_a_numbered_part_after_a_finished_item_heads_its_part_not_the_item() -> None:
+    units = _parsed(CENTENE_PARTS)
+    headings = [t for kind, t, _, _ in units if kind == "heading"]
+    assert headings == ["Policy/Criteria", "II. Iontophoresis", "III. Surgical Excision of Axillary Sweat Glands",
+                        "V. Investigational Treatments"]
+    parent = {t: p for _, t, _, p in units}
+    assert parent["Microwave thermolysis of axillary sweat glands (e.g., miraDry);"] == (
+        "It is the policy of Acme Health that the following treatments for hyperhidrosis are investigational:")
+    assert parent["Member is 16 years of age or older."].startswith("Excision of axillary")
+
+
+def test_a_catch_all_after_the_last_item_is_its_own_sentence() -> None:
+    units = _parsed(CENTENE_PARTS)
+    last = next(u for u in units if u[1].startswith("Sympathetic chain clipping"))
+    assert last[1].endswith("of the clipping procedure.")  # the item ends where its sentence does
+    catch_all = next(u for u in units if u[1].startswith("All other treatments"))
+    assert catch_all[0] == "sentence" and catch_all[2]
+
+
+def test_short_title_case_items_of_one_list_stay_items() -> None:
+    text = ("Policy\nAcme considers acupuncture investigational for the following conditions:\n"
+            "1. Chronic Fatigue Syndrome;\n2. Fibromyalgia Syndrome\n3. Smoking Cessation\n")
+    kinds = {t: kind for kind, t, _, _ in _parsed(text)}
+    assert kinds["Fibromyalgia Syndrome"] == "list_item" and kinds["Smoking Cessation"] == "list_item"
+
+
+def test_a_lettered_title_alone_between_paragraphs_heads_its_part() -> None:
+    # L.A. Care's "A. Orthognathic Surgery ..." and "B. Maxillomandibular Advancement ..." parts
+    text = ("IV. POLICY\n\nA. Orthognathic Surgery for Skeletal Jaw Deformity\n\n"
+            "Acme considers orthognathic surgery medically necessary when ALL of the following criteria are met:\n\n"
+            "1. Skeletal maturity has been reached.\n\n2. A licensed orthodontist has documented the impairment.\n\n"
+            "These requests are reviewed by a Medical Director.\n\n"
+            "B. Maxillomandibular Advancement for Obstructive Sleep Apnea\n\n"
+            "Acme considers maxillomandibular advancement medically necessary for adults with OSA.\n")
+    kinds = {t: kind for kind, t, _, _ in _parsed(text)}
+    assert kinds["A. Orthognathic Surgery for Skeletal Jaw Deformity"] == "heading"
+    assert kinds["B. Maxillomandibular Advancement for Obstructive Sleep Apnea"] == "heading"
+    # a list whose items stand apart keeps its last item, however it is written
+    listed = ("Policy\n\nAcme considers the following investigational:\n\nA. Fibromyalgia\n\nB. Chronic Fatigue Syndrome\n\n"
+              "All other uses are investigational.\n")
+    kinds = {t: kind for kind, t, _, _ in _parsed(listed)}
+    assert kinds["Chronic Fatigue Syndrome"] == "list_item"
+
+
+def test_a_line_at_the_margin_after_an_indented_item_starts_a_paragraph() -> None:
+    text = ("Policy\nBone density testing may be considered medically necessary for children with ANY of the following:\n"
+            "  1. Anorexia nervosa or cystic fibrosis;\n  2. Hypogonadism, including Turner syndrome and Klinefelter\n"
+            "     syndrome;\nRepeat DXA in children may be considered medically necessary no more often than once every\n"
+            "12 months while the condition persists.\n")
+    units = _parsed(text)
+    texts = [t for _, t, _, _ in units]
+    assert "Hypogonadism, including Turner syndrome and Klinefelter\n     syndrome;" in texts
+    assert any(t.startswith("Repeat DXA") and kind != "list_item" for kind, t, _, _ in units)

@@ -403,3 +403,48 @@ def test_filler_written_without_its_apostrophe_is_no_indication(engine: AnswerEn
     u = engine.reader.read("im on the oregon health plan thru IHN, cant find out if it covers acupunture for my lower back",
                            [])
     assert not {"im", "thru", "cant"} & set(u.indication)
+
+
+def test_an_item_of_a_numbered_part_takes_its_parts_lead_in(engine: AnswerEngine) -> None:
+    # "V. Investigational Treatments" and its lead-in used to run into the item before them
+    answer = engine.ask("Does Superior HealthPlan cover miraDry for axillary hyperhidrosis?")
+    assert answer.verdict == "investigational"
+    assert "the following treatments for hyperhidrosis are investigational" in answer.citations[0].quote
+
+
+def test_a_bmi_limit_is_no_age_limit(engine: AnswerEngine) -> None:
+    # "IV. Type 2 Diabetes With BMI Below 35" once read as "younger than 35"
+    answer = engine.ask("my 15 yr old son needs weight loss surgery, his bmi is 45. would bcbs of texas cover the lap "
+                        "band for him??")
+    assert answer.verdict == "investigational"
+    assert "younger than 18" in " ".join(answer.citations[0].quote.split())
+
+
+def test_a_listed_failure_of_a_criterion_is_no_rival_to_the_criteria(engine: AnswerEngine) -> None:
+    # "Maxillomandibular advancement for OSA when the member has not completed a 3-month trial of PAP therapy"
+    answer = engine.ask("Does L.A. Care cover maxillomandibular advancement for obstructive sleep apnea?")
+    assert answer.verdict == "covered_with_criteria"
+    assert answer.citations[0].quote.startswith("L.A. Care considers maxillomandibular advancement")
+    answer = engine.ask("When does Blue Cross and Blue Shield of Montana consider vertebral fracture assessment "
+                        "medically necessary?")
+    assert answer.verdict == "covered_with_criteria"
+
+
+def test_a_criteria_question_is_answered_by_the_criteria_not_a_narrower_listed_case(engine: AnswerEngine) -> None:
+    answer = engine.ask("What are BCBSMT's criteria for arthroscopic partial meniscectomy?")
+    assert answer.verdict == "covered_with_criteria"
+    assert any(c.quote.startswith("Arthroscopic partial meniscectomy or meniscal repair may be considered")
+               for c in answer.citations[:3])
+
+
+def test_a_short_form_the_policy_defines_names_what_it_stands_for(engine: AnswerEngine) -> None:
+    # "Under NCD 160.27, TENS for CLBP is not reasonable and necessary and is not covered."
+    answer = engine.ask("Does Wellcare cover a TENS unit for chronic low back pain?")
+    assert answer.verdict not in POSITIVE
+    assert any("CLBP" in c.quote for c in answer.citations[:3])
+
+
+def test_approved_up_front_asks_about_prior_approval(engine: AnswerEngine) -> None:
+    answer = engine.ask("Active duty sailor, his PCM wants to send him to a civilian acupuncturist. Does TRICARE need "
+                        "anything approved up front?")
+    assert answer.verdict is None

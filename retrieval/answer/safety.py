@@ -8,7 +8,7 @@ import re
 from .. import lexicon
 from ..models import STATEMENT_SECTIONS
 from .understanding import Understanding
-from .view import Finding, affirms, converse, match, names
+from .view import Finding, affirms, converse, failed_condition, match, names
 from .words import common_words
 
 POSITIVE = frozenset({"covered", "covered_with_criteria"})
@@ -75,7 +75,8 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
     negative = max((match(asked, x, view) for other in view.statements
                     if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
                     for x in [other.unit, *other.items]
-                    if not (x is other.unit and not u.criteria_in_doubt and converse(view, x))), default=0.0)
+                    if not (not u.criteria_in_doubt
+                            and ((x is other.unit and converse(view, x)) or failed_condition(view, x)))), default=0.0)
     # a procedure the policy describes as its topic ("sleeve gastrectomy") is not undone by a narrower negative statement
     # that mentions it ("revision of a sleeve gastrectomy for weight regain"), unless that statement names nearly all of it
     threshold = 0.8 if positive == 0.0 else 0.5

@@ -32,8 +32,11 @@ class PolicyView:
     units: list[Unit] = field(default_factory=list)
     unit_words: dict[str, set[str]] = field(default_factory=dict)
     excepted_words: dict[str, set[str]] = field(default_factory=dict)  # what a statement names only to leave out
+    spelled_out: dict[str, int] = field(default_factory=dict)  # how many of a unit's words its short forms bring
+    subheadings: dict[str, str] = field(default_factory=dict)  # unit id -> the heading of its part of a section
     policy_words: set[str] | None = None
     _document_frequency: dict[str, int] | None = None
+    _abbreviations: dict[str, frozenset[str]] | None = None
 
     @property
     def document_frequency(self) -> dict[str, int]:
@@ -52,8 +55,38 @@ class PolicyView:
     def words(self, unit: Unit) -> set[str]:
         words = self.unit_words.get(unit.unit_id)
         if words is None:
-            words = self.unit_words[unit.unit_id] = set(content_words(self.text_of(unit)))
+            text = self.text_of(unit)
+            words = set(content_words(text))
+            spelled = set()
+            qualifiers = lexicon.words("questions", "negative_qualifier")
+            for abbreviation, expansion in self.abbreviations.items():
+                if abbreviation in text and any(
+                        m.group(1).lower() not in qualifiers
+                        for m in re.finditer(rf"(\w*)\W*\b{abbreviation}s?\b", text)):
+                    # "TENS for CLBP is not covered" names chronic low back pain; "snoring without OSA" does not
+                    # name obstructive sleep apnea
+                    spelled |= expansion
+            heading = self.subheadings.get(unit.unit_id)
+            if heading is not None and unit.verdict:
+                # "III. Chronic Low Back Pain" over "Under NCD 160.27, TENS for CLBP is not ... covered.": the part's
+                # heading names what its statements are about
+                spelled |= set(content_words(_MARKER.sub("", heading)))
+            if spelled - words:
+                self.spelled_out[unit.unit_id] = len(spelled - words)
+            words |= spelled
+            self.unit_words[unit.unit_id] = words
         return words
+
+    def written_size(self, unit: Unit) -> int:
+        """How many content words the unit writes, without those its short forms stand for."""
+        return len(self.words(unit)) - self.spelled_out.get(unit.unit_id, 0)
+
+    @property
+    def abbreviations(self) -> dict[str, frozenset[str]]:
+        """The short forms the policy defines ("chronic low back pain (CLBP)") with the words they stand for."""
+        if self._abbreviations is None:
+            self._abbreviations = {} if os.environ.get("NOABBR") else defined_abbreviations(self.record.text)
+        return self._abbreviations
 
     def all_words(self) -> set[str]:
         """Every content word of the policy, stemmed once (a question must not re-read the whole policy)."""
@@ -76,6 +109,34 @@ class PolicyView:
 
     def has_code(self, unit: Unit) -> bool:
         return bool(CODE_PATTERN.search(self.text_of(unit)))
+
+
+_DEFINED = re.compile(r"\(([A-Z][A-Za-z]{1,7}?)s?\)")
+_SMALL = {"of", "and", "the", "for", "with", "or", "in", "to", "a", "an", "by", "on"}
+
+
+def defined_abbreviations(text: str) -> dict[str, frozenset[str]]:
+    """Short forms a policy defines where it first writes them out: "negative pressure wound therapy (NPWT)",
+    "apnea-hypopnea index (AHI)", "chronic low back pain (CLBP)". The words before the parenthesis whose initials spell
+    the short form are what it stands for; a parenthesis they do not spell ("(e.g., miraDry)", "(FDA)" after other
+    words) defines nothing."""
+    found: dict[str, frozenset[str]] = {}
+    for m in _DEFINED.finditer(text):
+        abbreviation = m.group(1)
+        letters = "".join(c for c in abbreviation if c.isupper()).lower()
+        if len(letters) < 2 or abbreviation in found:
+            continue
+        before = re.findall(r"[A-Za-z][A-Za-z'-]*", text[max(0, m.start() - 120):m.start()])
+        for k in range(1, min(len(before), len(letters) + 3) + 1):
+            words = before[-k:]
+            initials = "".join(part[0] for w in words if w.lower() not in _SMALL
+                               for part in w.split("-") if part).lower()
+            if initials == letters:
+                found[abbreviation] = frozenset(content_words(" ".join(words)))
+                break
+            if len(initials) > len(letters):
+                break
+    return found
 
 
 def build_view(index: LoadedIndex, policy: PolicyRecord) -> PolicyView:
@@ -101,7 +162,25 @@ def build_view(index: LoadedIndex, policy: PolicyRecord) -> PolicyView:
         if parent in statements:
             statements[parent].items.append(unit)
     ordered = sorted(statements.values(), key=lambda s: s.unit.start)
-    return PolicyView(policy, ordered, by_kind, units)
+    return PolicyView(policy, ordered, by_kind, units, subheadings=_subheadings(policy.text, units))
+
+
+_MARKER = re.compile(r"^\s*(?:[IVXivx]{1,4}|[A-Za-z]|\d{1,2}(?:\.\d{1,2})*)[.)]\s+")
+
+
+def _subheadings(text: str, units: list[Unit]) -> dict[str, str]:
+    """Each unit under a heading inside its section ("C. Professional (Diagnostic) CGM" in "IV. POLICY") with that
+    heading's text; a section's own heading heads no part."""
+    found: dict[str, str] = {}
+    current: Unit | None = None
+    for unit in units:
+        if unit.kind == "heading":
+            heading = " ".join(text[unit.start:unit.end].split())
+            own = _MARKER.sub("", heading).lower() == _MARKER.sub("", unit.section).lower() or heading == unit.section
+            current = None if own else unit
+        elif current is not None and current.section == unit.section:
+            found[unit.unit_id] = text[current.start:current.end]
+    return found
 
 
 def profile(view: PolicyView) -> str:
@@ -176,6 +255,16 @@ def excepted(view: PolicyView, unit: Unit) -> set[str]:
     return words
 
 
+def failed_condition(view: PolicyView, unit: Unit) -> bool:
+    """ "Maxillomandibular advancement for OSA when the member has not completed a 3-month trial of PAP therapy": a
+    listed use that is the failure of a criterion (lexicon/verdicts.toml [condition_not_met])."""
+    if unit.kind != "list_item":
+        return False
+    text = view.text_of(unit)  # "Routine VFA that does not meet criteria in section D." too
+    return bool(lexicon.pattern("verdicts", "condition_not_met").search(text)
+                or lexicon.pattern("verdicts", "criteria_not_met").search(text))
+
+
 def converse(view: PolicyView, unit: Unit) -> bool:
     """ "... is considered not medically necessary when the criteria above are not met": the other side of a criteria
     statement, about a case that fails its criteria (lexicon/verdicts.toml [criteria_not_met])."""
@@ -195,9 +284,9 @@ def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
         return 0.0
     total = math.fsum(view.idf(w) * _weight(w) for w in indication)
     hit = math.fsum(view.idf(w) * _weight(w) for w in found)
-    precision = len(found) / max(1, len(words))
+    precision = len(found) / max(1, view.written_size(unit) - len(left_out))
     recall = hit / total
-    if unit.kind == "list_item" and len(words) <= 4:
+    if unit.kind == "list_item" and view.written_size(unit) <= 4:
         # a short list item the question names in full ("Epicondylitis" for "tennis elbow") is a match,
         # even when the lay words brought extra ones along
         covered = math.fsum(view.idf(w) for w in words if names(w, set(indication)))

@@ -9,10 +9,10 @@ from ...models import Intent, SectionKind
 from ...search import LoadedIndex
 from ..understanding import Understanding
 from ..view import Finding, PolicyView
+from . import measures
 from .codes import codes
 from .coverage import coverage_refined
 from .criteria import criteria
-from . import measures
 from .dates import dates, history_event
 from .passages import best_sentence, support
 from .prior_approval import prior_approval

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from ... import lexicon
 from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
 from ..safety import POSITIVE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, converse, match
+from ..view import Finding, PolicyView, Statement, converse, failed_condition, match
 from ..words import content_words, line_of_business_stems
 from .passages import best_sentence
 
@@ -36,13 +38,24 @@ def _age_fits(months: int, sentence: str) -> bool:
     """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older", "older than 12 months of
     age") include the age (in months)?"""
     s = sentence.lower()
+    measures = lexicon.words("documents", "age_not_after")
+
+    def measured(m: re.Match[str]) -> bool:  # "BMI below 35", "a BMI of less than 35": no age
+        return bool(measures & set(re.findall(r"[a-z0-9]+", s[max(0, m.start() - 12):m.start()])))
+
     for m in lexicon.pattern("documents", "age_range").finditer(s):
+        if measured(m):
+            continue
         if _months(m.group(1), m.group(3)) <= months <= _months(m.group(2), m.group(3)) + (11 if not m.group(3) else 0):
             return True
     for m in lexicon.pattern("documents", "age_below").finditer(s):
+        if measured(m):
+            continue
         if months < _months(m.group(1), m.group(2)):
             return True
     for m in lexicon.pattern("documents", "age_above").finditer(s):
+        if measured(m):
+            continue
         if m.group(1):  # "18 and older"
             if months >= _months(m.group(1), m.group(2)):
                 return True
@@ -80,6 +93,11 @@ def _age_finding(view: PolicyView, u: Understanding) -> Finding | None:
     return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", 1.0), (unit, "item", 1.0)], unit)
 
 
+def plain_criteria_question(u: Understanding) -> bool:
+    """ "What are the criteria for X?" with no facts of a case (no age, BMI, measure or absent finding)."""
+    return u.intent == "criteria" and not u.negated and not u.states_measure and u.age_months is None and u.bmi is None
+
+
 def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     if not view.statements:
         return best_sentence(index, view, u, ("policy", "criteria", "exclusions", "description"), verdict="no_statement",
@@ -104,7 +122,8 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     if not u.criteria_in_doubt and any(c[0] >= INDICATION_MIN_MATCH and _verdict_of(c) in POSITIVE for c in scored):
         # "not medically necessary when the criteria above are not met" is the other side of a criteria statement that
         # names the asked use: it answers only a question that puts the criteria in doubt (says what is absent, or a measure)
-        scored = [c for c in scored if not (c[2] is None and converse(view, c[1].unit))]
+        scored = [c for c in scored if not (c[2] is None and converse(view, c[1].unit))
+                  and not (c[2] is not None and _verdict_of(c) not in POSITIVE and failed_condition(view, c[2]))]
         best = max(scored, key=lambda c: c[0], default=None)
     if best is not None and best[0] >= INDICATION_MIN_MATCH and _verdict_of(best) in POSITIVE:
         # a near tie between a positive and a negative statement of the asked use is read the safer way: a wrong
@@ -113,6 +132,13 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                      and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
         if rival is not None:
             best = rival
+    if best is not None and plain_criteria_question(u) and _verdict_of(best) not in POSITIVE and best[2] is not None:
+        # "What are BCBSMT's criteria for arthroscopic partial meniscectomy?" asks for the criteria statement that
+        # names it, not for a narrower listed case ("... for a degenerative meniscal tear in a knee with KL grade 3")
+        own = max((c for c in scored if c[2] is None and c[1].unit.verdict == "covered_with_criteria"
+                   and c[0] >= max(INDICATION_MIN_MATCH, best[0] - 2 * TIE_MARGIN)), key=lambda c: c[0], default=None)
+        if own is not None:
+            best = own
     lines = line_of_business_stems() & set(content_words(u.expanded))
     if lines and indication:
         # "ABA is not a covered benefit for CHIP members", "... is not covered for Samaritan Advantage members": a
@@ -214,6 +240,8 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
     if u.age_months is not None and _states_age(view.text_of(best)) and not _age_fits(u.age_months, view.text_of(best)):
         return finding  # "... for individuals 18 years of age and older" does not answer for a 16-year-old
     current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
+    if finding.verdict in POSITIVE and not u.criteria_in_doubt and (converse(view, best) or failed_condition(view, best)):
+        return finding  # the other side of the criteria the finding quotes (see `coverage`)
     owner = next((st for st in view.statements if any(best is item for item in st.items)), None)
     if not best.verdict and owner is not None and owner.unit.verdict and owner.unit.verdict != finding.verdict \
             and owner.unit.verdict != "no_statement" and score > current \
@@ -221,8 +249,6 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
         # the sentence that names the asked use is an item of another statement's list ("Daytime neuromuscular
         # electrical stimulation of the tongue (e.g., eXciteOSA)" under "The following are investigational:")
         return Finding(finding.view, owner.unit.verdict, [(owner.unit, "verdict", score), (best, "item", score)], best)
-    if finding.verdict in POSITIVE and not u.criteria_in_doubt and converse(view, best):
-        return finding  # the other side of the criteria the finding quotes (see `coverage`)
     if best.verdict and best.verdict != finding.verdict and best.verdict != "no_statement" and score > current:
         if best.verdict in POSITIVE and finding.verdict not in POSITIVE:
             # a near tie is read the safer way (as in `coverage`), compared on the words each names

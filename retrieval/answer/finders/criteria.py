@@ -8,9 +8,10 @@ import re
 from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
+from ..safety import POSITIVE
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, affirms, match, rank
-from .coverage import INDICATION_MIN_MATCH, coverage
+from .coverage import INDICATION_MIN_MATCH, coverage, plain_criteria_question
 
 
 def _bmi_fits(value: float, sentence: str) -> bool:
@@ -102,6 +103,11 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         if fits:
             statement, item = fits[0]
             return Finding(view, statement.unit.verdict, [(item, "item", 1.0), (statement.unit, "verdict", 1.0)], item)
+    if pool and plain_criteria_question(u) and coverage(index, view, u).verdict == "covered_with_criteria":
+        # "What are the criteria for arthroscopic partial meniscectomy?": the criteria of the statement that covers
+        # it, not a narrower case the policy lists as not medically necessary
+        pool = [(s, item) for s, item in pool if s.unit.verdict in POSITIVE] or pool
+        owner = {item.unit_id: s for s, item in pool}
     if pool and u.indication:
         ranked = rank(index, view, u, [item for _, item in pool], list(u.indication))
         # the measure picks the criterion to quote among those of the same position, never the position itself
