@@ -132,6 +132,9 @@ def read_meta(
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
         values["payer"] = _payer(text, title_hint) or file_name_payer(path)
+    title_field = next((f for f in fields if f.name == "title"), None)
+    if title_field is not None and isinstance(values.get("title"), str):
+        values["title"] = _unwrapped_title(text, title_field)
     if isinstance(values.get("title"), str) and str(values["title"]).isupper():
         values["title"] = str(values["title"]).title()  # "CHIROPRACTIC CARE" reads as "Chiropractic Care"
     if "title" not in values:
@@ -282,6 +285,9 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         if part and _looks_like_payer(part) and not lexicon.pattern("documents", "document_kind").search(part) \
                 and not lexicon.pattern("documents", "not_payer").search(part) and _norm(part) not in _family_names():
             return part
+    site = _site_name(text, title_hint)
+    if site is not None:
+        return site
     program = next((name for _, name in opening), None) or next(iter(hinted), None)
     if program is not None:
         return program
@@ -292,6 +298,26 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         if name not in programs:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+_AUDIENCE = re.compile(r"\s+(?:for\s+)?(?:providers?|members?|physicians?|provider portal|member portal)\s*$", re.I)
+
+
+def _site_name(text: str, title_hint: str | None) -> str | None:
+    """ "Proton Beam Radiation Therapy (HFMP-0141) | Medical Policies | Healthfirst Providers": a page title ends with
+    the site's name, its audience taken off. It names the plan when the document writes that name again and again
+    (three times or more), as a plan writes its own name; a name built of payer words is read earlier."""
+    parts = [p.strip() for p in _TITLE_PARTS.split(title_hint or "") if p.strip()]
+    if len(parts) < 2:
+        return None
+    name = _AUDIENCE.sub("", parts[-1]).strip()
+    if not name or len(name.split()) > 3 or not name[0].isupper() or re.search(r"[\d()]", name) \
+            or lexicon.pattern("documents", "document_kind").search(name) \
+            or lexicon.pattern("documents", "not_payer").search(name) or _norm(name) in _family_names():
+        return None
+    if len(re.findall(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)) < 3:
+        return None
+    return canonical_payer(name) or name
 
 
 _CAPITALISED_NAME = re.compile(r"[A-Z][\w&'.-]*(?:[ \t]+(?:(?:of|and|&|the)[ \t]+)?[A-Z][\w&'.-]*){1,6}")
@@ -503,6 +529,26 @@ _ADDRESS = re.compile(r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b|^\d+\s+(?:[A-Z][a-z]+\
                       r"^(?:p\.?\s?o\.?\s)?box\s+\d", re.I)
 
 
+def _unwrapped_title(text: str, field: HeaderField) -> str:
+    """ "Policy/Procedure Title: Ultraviolet Phototherapy for Psoriasis and Other" | "Skin Conditions [X] External
+    Policy": a title field cut by its table cell's line end goes on at the start of the next line, when the document
+    writes the whole title elsewhere (its running header "MCUP3162 - Ultraviolet Phototherapy for Psoriasis and Other
+    Skin Conditions")."""
+    value = field.value.strip()
+    line_end = text.find("\n", text.find(value, field.start) + len(value)) if value else -1
+    if not value or line_end < 0 or text[text.find(value, field.start) + len(value):line_end].strip():
+        return value
+    following = re.match(r"[ \t]*((?:[A-Z][\w'-]*[ \t]+){0,3}[A-Z][\w'-]*)", text[line_end + 1:])
+    if following is None:
+        return value
+    words = following.group(1).split()
+    for k in range(len(words), 0, -1):
+        candidate = f"{value} {' '.join(words[:k])}"
+        if re.search(rf"{re.escape(candidate)}(?![\w-])", text):
+            return candidate
+    return value
+
+
 def _title_from_text(text: str, payer: str = "") -> str | None:
     """The first short Title Case line of the opening lines that is not the payer, the kind of document or a label."""
     from .headings import title_case
@@ -533,6 +579,8 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
         words = line.split()
         if len(words) > 16 or re.fullmatch(r"[\d.\-\s|/]+", line) or "|" in line or "...." in line:
             continue
+        if len(re.findall(r"\S[ \t]{3,}(?=\S)", line)) >= 2 or line.count(" > ") >= 2:
+            continue  # "Find a Doctor    Member Log In    Call Member Services": a site's menu; "Home > Members > ...": its trail
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue
         if owner.search(line) or furniture.search(line) \
@@ -616,7 +664,10 @@ def acronyms(text: str, title: str) -> tuple[str, ...]:
         if not long_words or initials != letters:
             continue
         shared = {w.lower().rstrip("s") for w in long_words} & title_words
-        if len(shared) >= min(2, len(title_words)) and short not in found:
+        # "Axial lumbar interbody fusion (AxiaLIF)" in a lumbar fusion policy names one technique, not the service: a
+        # long form with two words the title lacks is a kind of the service
+        outside = [w for w in long_words if not any(w.lower()[:5] == t[:5] for t in title_words)]
+        if len(shared) >= min(2, len(title_words)) and len(outside) < 2 and short not in found:
             found.append(short)
     return tuple(found)
 

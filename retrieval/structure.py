@@ -24,7 +24,7 @@ from .headings import (
     strong_heading,
     title_case,
 )
-from .lexicon.verdicts import is_catch_all, verdict_of
+from .lexicon.verdicts import is_catch_all, status_cell_verdict, verdict_of
 from .metadata import header_fields
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n|$)")
@@ -152,6 +152,7 @@ def parse(text: str) -> Structure:
         resumed = carried_item
         carried_item = None
         table_block = sum(1 for s, e in block if CODE_ROW.match(text[s:e])) >= 2
+        status_rows = _status_rows(text, block)
         width = max((len(text[s:e].rstrip()) for s, e in block), default=0)  # the block's wrap width
 
         def flush_prose(before_list: bool) -> None:
@@ -289,6 +290,14 @@ def parse(text: str) -> Structure:
                                            catch_all=_catch_all_item(text[s:e]),
                                            parent_index=item.parent_index, group=item.group)
                 continue
+            if start in status_rows:
+                # "Ocular tumors  Uveal melanoma ...  Medically necessary": a row of a coverage table states its own
+                # position for the use it names
+                flush_prose(before_list=False)
+                s, e = _trim(text, start, end)
+                units.append(RawUnit("sentence", s, e, len(sections) - 1, verdict=verdict_of(text[s:e]),
+                                     catch_all=is_catch_all(text[s:e]), group=new_group()))
+                continue
             prose.append((start, end))
         flush_prose(before_list=next_block_is_list)
         if last_item is not None and not text[units[last_item].start:units[last_item].end].rstrip().endswith(
@@ -359,6 +368,27 @@ def _item_ended(previous: str, line: str, width: int) -> bool:
     stripped = line.strip()
     return (width >= 60 and previous.endswith(".") and len(previous) < 0.6 * width
             and stripped[:1].isupper() and not BULLET.match(line))
+
+
+_STATUS_HEADER = re.compile(r"\b(?:coverage status|status|coverage position|position|determination)\s*\|?\s*$", re.I)
+
+
+def _status_rows(text: str, block: list[tuple[int, int]]) -> set[int]:
+    """The starts of a coverage table's rows in a block: lines whose last cell is a status ("... Investigational"). A
+    row with its cells set apart ("  ", "|", a tab) counts anywhere; a PDF row with single spaces only under its
+    header ("Use Coverage status"). A table has two rows or more."""
+    rows: list[int] = []
+    under_header = False
+    for start, end in block:
+        line = text[start:end].strip()
+        if len(line.split()) <= 8 and _STATUS_HEADER.search(line) and not status_cell_verdict(line):
+            under_header = True
+            continue
+        if not status_cell_verdict(line):
+            continue
+        if under_header or re.search(r"\S(?: {2,}|\t|\s*\|\s*)\S", line):
+            rows.append(start)
+    return set(rows) if len(rows) >= 2 else set()
 
 
 def _catch_all_after(previous: str, line: str, following: list[str]) -> bool:

@@ -476,3 +476,42 @@ def test_an_association_line_and_page_furniture_are_no_title() -> None:
             "Surgical Treatment of Obstructive Sleep Apnea and Snoring\n\nPolicy Number:  L.7.01.430\n")
     meta, _ = read_meta(text, Path("bcbsms-l.7.01.430.txt"))
     assert meta.title == "Surgical Treatment of Obstructive Sleep Apnea and Snoring"
+
+
+def test_the_state_agency_a_medicaid_plan_names_is_not_its_payer() -> None:
+    # Healthfirst's page: its own name has no payer word, the state's health department does
+    text = ("Proton Beam Radiation Therapy\n\nPolicy Number  HFMP-0141\nLines of Business  Medicaid Managed Care, "
+            "Essential Plan\n\nHealthfirst considers proton beam radiation therapy medically necessary when ...\n\n"
+            "Healthfirst medical policies are not a guarantee of payment. Coverage for Medicaid members is also subject "
+            "to New York State Department of Health requirements. Healthfirst may revise this policy.\n")
+    meta, _ = read_meta(text, Path("hf-0141.html"),
+                        title_hint="Proton Beam Radiation Therapy (HFMP-0141) | Medical Policies | Healthfirst Providers")
+    assert meta.payer == "Healthfirst"  # the site's name in the page title, written again and again in the page
+    meta, _ = read_meta(text, Path("hf-0141.html"),
+                        title_hint="Proton Beam Radiation Therapy (HFMP-0141) | Glucose Monitors (L33822)")
+    assert meta.payer != "Glucose Monitors (L33822)"  # a title part with numbers is no site's name
+
+
+def test_a_title_field_cut_at_its_cells_line_end_and_a_sites_menu_line() -> None:
+    text = ("Partnership HealthPlan of California\n"
+            "Policy/Procedure MCUP3162 - Ultraviolet Phototherapy for Psoriasis and Other Skin Conditions\n"
+            "Policy/Procedure Number: MCUP3162 Lead Department: Health Services\n"
+            "Policy/Procedure Title: Ultraviolet Phototherapy for Psoriasis and Other\n"
+            "Skin Conditions [X] External Policy    [ ] Internal Policy\n")
+    meta, _ = read_meta(text, Path("phc-mcup3162.pdf"))
+    assert meta.title == "Ultraviolet Phototherapy for Psoriasis and Other Skin Conditions"
+    text = ("Healthfirst  |  Members  |  Coverage & Benefits  |  Medical Policy FAQs\n"
+            "Find a Doctor    Member Log In (MyHFNY)    Call Member Services    Espanol    Chinese\n\n"
+            "Home > Members > Coverage & Benefits > Medical Policy FAQs > Hip Arthroscopy\n\n=====\n"
+            "Hip Arthroscopy for Femoroacetabular Impingement (FAI): Frequently Asked Questions\n=====\n\n"
+            "Based on Healthfirst Medical Policy HFMP-0208.\n")
+    meta, _ = read_meta(text, Path("healthfirst-hfmp-0208.txt"))
+    assert meta.title == "Hip Arthroscopy for Femoroacetabular Impingement (FAI): Frequently Asked Questions"
+
+
+def test_a_kind_of_the_service_is_no_alias_of_it() -> None:
+    from retrieval.metadata import acronyms
+
+    text = ("The following are investigational: 1. Axial lumbar interbody fusion (AxiaLIF) using a presacral approach. "
+            "Lumbar spinal fusion (LSF) is covered when ...")
+    assert acronyms(text, "Lumbar Spinal Fusion") == ("LSF",)

@@ -101,3 +101,10 @@ def test_the_short_forms_a_policy_defines() -> None:
     assert found["AHI"] == set(content_words("apnea hypopnea index"))
     assert found["NPWT"] == set(content_words("negative pressure wound therapy"))
     assert "FDA" in found and not any(k.lower().startswith("mira") for k in found)
+
+
+def test_a_spinal_level_and_a_letter_alone_are_no_indication() -> None:
+    from retrieval.answer.question import _case_detail
+
+    assert all(_case_detail().fullmatch(w) for w in ("c5", "l4", "t12", "s1"))
+    assert not _case_detail().fullmatch("cgm")

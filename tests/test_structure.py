@@ -599,3 +599,24 @@ def test_a_line_at_the_margin_after_an_indented_item_starts_a_paragraph() -> Non
     texts = [t for _, t, _, _ in units]
     assert "Hypogonadism, including Turner syndrome and Klinefelter\n     syndrome;" in texts
     assert any(t.startswith("Repeat DXA") and kind != "list_item" for kind, t, _, _ in units)
+
+
+def test_each_row_of_a_coverage_table_states_its_own_position() -> None:
+    html_rows = ("Coverage table\n\nIndication  Criteria  Coverage status\n"
+                 "Ocular tumors  Uveal melanoma with no distant metastasis, when plaque brachytherapy cannot be used.  "
+                 "Medically necessary\nProstate cancer  Localized prostate cancer.  Not medically necessary\n"
+                 "All other indications  Any indication not listed above.  Investigational\n")
+    pdf_rows = ("I. Summary of Coverage Positions\nThe table below summarizes the positions.\nUse Coverage status\n"
+                "Tube feeding meeting Section II.B.1 Medically Necessary with criteria\n"
+                "Homemade blenderized food for tube feeding Not covered\n"
+                "Ketogenic formula for any other indication Investigational\n")
+    for text, expected in [(html_rows, [("covered_with_criteria", False), ("not_medically_necessary", False),
+                                        ("investigational", True)]),
+                           (pdf_rows, [("covered_with_criteria", False), ("not_covered", False), ("investigational", True)])]:
+        rows = [(u.verdict, u.catch_all) for u in parse(text).units if u.verdict]
+        assert rows == expected
+    # a sentence that wraps after a capitalised term is no table row
+    prose = ("Policy\nCalOptima Health considers tube feeding Medically Necessary\nwhen all of the following criteria "
+             "are met:\n1. The Member cannot swallow safely.\n")
+    assert [text for kind, text, _, _ in _parsed(prose) if kind == "lead_in"] == [
+        "CalOptima Health considers tube feeding Medically Necessary\nwhen all of the following criteria are met:"]

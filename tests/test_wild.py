@@ -448,3 +448,36 @@ def test_approved_up_front_asks_about_prior_approval(engine: AnswerEngine) -> No
     answer = engine.ask("Active duty sailor, his PCM wants to send him to a civilian acupuncturist. Does TRICARE need "
                         "anything approved up front?")
     assert answer.verdict is None
+
+
+def test_an_age_the_positive_statements_own_criterion_excludes(engine: AnswerEngine) -> None:
+    # "The member is skeletally mature and 18 through 69 years of age" is not met at 72: the criteria are not met
+    answer = engine.ask("72-year-old Capital Health Plan member, single-level C6-C7 radiculopathy, failed 3 months of PT "
+                        "and an ESI. Does he qualify for cervical disc arthroplasty under CHP criteria?")
+    assert answer.verdict == "not_medically_necessary"
+    assert any("18 through 69 years of age" in c.quote for c in answer.citations[:2])
+    answer = engine.ask("bcbsms - laparoscopic sleeve gastrectomy for a 44 y/o, BMI 42. covered?")
+    assert answer.verdict == "covered_with_criteria"  # the adults' statement, not the adolescents'
+    assert "adults age 18" in " ".join(answer.citations[0].quote.split())
+
+
+def test_a_medi_cal_plans_tar_is_prior_approval() -> None:
+    from retrieval.answer.question import _intent
+
+    assert _intent("does partnership healthplan need a tar for office-based uvb phototherapy?") == "prior_approval"
+    assert _intent("calOptima prefab orthotics $80/pair - pa needed?".lower()) == "prior_approval"
+    assert _intent("does partnership cover coal tar with uvb for psoriasis?") != "prior_approval"
+
+
+def test_each_row_of_a_coverage_table_answers_for_the_use_it_names(engine: AnswerEngine) -> None:
+    answer = engine.ask("Is proton beam therapy for esophageal cancer covered by Healthfirst NY?")
+    assert answer.verdict == "investigational"
+    assert "Esophageal, gastric, pancreatic" in answer.citations[0].quote
+
+
+def test_an_age_that_fits_another_use_never_outweighs_the_statement_that_names_the_asked_one(engine: AnswerEngine) -> None:
+    # "small bowel capsule endoscopy ... for members age 2 years and older" fits 52; colon capsule screening is not it
+    answer = engine.ask("Member is 52, average risk, wants a colon capsule (PillCam COLON 2) instead of a colonoscopy "
+                        "for routine colon cancer screening. Does Fidelis Care cover that?")
+    assert answer.verdict == "not_medically_necessary"
+    assert answer.citations[0].quote.startswith("Colon capsule endoscopy for routine colorectal cancer")

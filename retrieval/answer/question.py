@@ -274,13 +274,19 @@ class QuestionReader:
         payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded)))) - line_of_business_stems()
         words = []
         for word in _content_words(expanded):
-            if word in service or word in payer_words or word in non_indication() or word.isdigit():
-                continue
-            if _CODE.fullmatch(word) or _POLICY_NUMBER.fullmatch(word):
+            if word in service or word in payer_words or word in non_indication() or word.isdigit() or len(word) < 2:
+                continue  # (a letter alone, "y" and "o" of "44 y/o", names nothing)
+            if _CODE.fullmatch(word) or _POLICY_NUMBER.fullmatch(word) or _case_detail().fullmatch(word):
                 continue
             if word not in words:
                 words.append(word)
         return tuple(words)
+
+
+@functools.cache
+def _case_detail() -> re.Pattern[str]:
+    """Words that state a detail of the member's case, not what is asked about (questions.toml [case_detail])."""
+    return lexicon.pattern("questions", "case_detail")
 
 
 def _same_family(word: str, other: str) -> bool:
@@ -320,7 +326,7 @@ def _age(text: str) -> int | None:
     for match in _cue("age").finditer(text):
         if re.search(r"bmi\W{0,3}$", text[max(0, match.start() - 6):match.start()], re.I):
             continue  # "my BMI is 37" is not an age
-        return int(match.group(1) or match.group(2))
+        return int(next(g for g in match.groups() if g))
     return None
 
 

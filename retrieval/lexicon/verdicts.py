@@ -25,6 +25,35 @@ def verdict_of(sentence: str) -> str | None:
     for row in rows("verdicts", "statement"):
         if row.pattern.search(sentence):
             return row["verdict"]
+    return status_cell_verdict(sentence)
+
+
+_NO_ROW_BEFORE = {"is", "are", "be", "been", "being", "was", "were", "considered", "deemed", "as", "not", "or", "and",
+                  "the", "a", "an", "of", "to", "remains", "become", "becomes"}
+_ROW_CONDITION = re.compile(r"\b(?:when|if|unless|criteria|criterion|meeting|meets|must|only|required|requires|after|"
+                            r"with (?:a |an )?(?:documented|failed|trial)|at least|no more than|up to)\b", re.I)
+
+
+def status_cell_verdict(line: str) -> str | None:
+    """The verdict a table row's last cell states ("...  Medically necessary", "| Investigational |"), or None: one
+    line whose first cells name a use and whose last cell is a coverage status (verdicts.toml [status_cell])."""
+    line = line.strip().rstrip("|").rstrip()
+    if "\n" in line or len(line.split()) < 3:
+        return None
+    line = re.sub(r"\s*\([^()]*\)$", "", line)  # "Not covered (WIC is primary source)"
+    for row in rows("verdicts", "status_cell"):
+        match = re.search(rf"(?:^|(?<=\s)|(?<=\|))(?:{row.pattern.pattern})$", line)
+        if not match:
+            continue
+        before = line[:match.start()].rstrip(" \t|")
+        words = before.split()
+        if len(words) < 2 or words[-1].lower().strip(",;:") in _NO_ROW_BEFORE or before.endswith((".", ":", ";", ",")) \
+                and "  " not in line and "|" not in line:
+            return None
+        verdict = row["verdict"]
+        if verdict == "covered" and _ROW_CONDITION.search(before):
+            return "covered_with_criteria"  # "Uveal melanoma ..., when proton therapy is preferred ...  Medically necessary"
+        return verdict
     return None
 
 

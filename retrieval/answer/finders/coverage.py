@@ -20,6 +20,11 @@ UNKNOWN_WORDS_MIN_DENSE = 0.45
 TIE_MARGIN = 0.05  # statements scoring this close name the asked use equally well
 
 
+def _raw(candidate) -> float:
+    """A candidate's word match before a statement's 0.9 (a named list item is the more specific match)."""
+    return candidate[0] / (0.9 if candidate[2] is None else 1.0)
+
+
 def _verdict_of(candidate) -> str | None:
     _, statement, item = candidate
     return (item.verdict if item is not None and item.verdict else None) or statement.unit.verdict
@@ -29,19 +34,24 @@ def _months(number: str, unit: str | None) -> int:
     return int(number) if unit and unit.startswith("month") else 12 * int(number)
 
 
+def _measured(s: str, m: re.Match[str]) -> bool:
+    """ "BMI below 35", "a BMI of less than 35": a number after a measure's name is no age."""
+    return bool(lexicon.words("documents", "age_not_after") & set(re.findall(r"[a-z0-9]+", s[max(0, m.start() - 12):m.start()])))
+
+
 def _states_age(sentence: str) -> bool:
     s = sentence.lower()
-    return any(lexicon.pattern("documents", group).search(s) for group in ("age_range", "age_below", "age_above"))
+    return any(not _measured(s, m) for group in ("age_range", "age_below", "age_above")
+               for m in lexicon.pattern("documents", group).finditer(s))
 
 
 def _age_fits(months: int, sentence: str) -> bool:
     """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older", "older than 12 months of
     age") include the age (in months)?"""
     s = sentence.lower()
-    measures = lexicon.words("documents", "age_not_after")
 
-    def measured(m: re.Match[str]) -> bool:  # "BMI below 35", "a BMI of less than 35": no age
-        return bool(measures & set(re.findall(r"[a-z0-9]+", s[max(0, m.start() - 12):m.start()])))
+    def measured(m: re.Match[str]) -> bool:
+        return _measured(s, m)
 
     for m in lexicon.pattern("documents", "age_range").finditer(s):
         if measured(m):
@@ -99,6 +109,45 @@ def plain_criteria_question(u: Understanding) -> bool:
 
 
 def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
+    finding = _coverage(index, view, u)
+    if u.age_months is not None and finding.verdict in POSITIVE:
+        return _outside_age(view, u, finding) or finding
+    return finding
+
+
+def _outside_age(view: PolicyView, u: Understanding, finding: Finding) -> Finding | None:
+    """ "The member is skeletally mature and 18 through 69 years of age" for a 72-year-old: the positive statement's
+    own age criterion fails, so the policy's "not medically necessary when the criteria above are not met" answers (or,
+    with none, the criterion is quoted and the verdict left to the reader)."""
+    carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
+    statement = next((s for s in view.statements if carrier is s.unit or carrier in s.items), None)
+    if statement is None:
+        return None
+    aged = [x for x in [statement.unit, *statement.items] if _states_age(view.text_of(x))]
+    if not aged or any(_age_fits(u.age_months, view.text_of(x)) for x in aged):
+        return None
+    criterion = aged[0]
+    # "... sleeve gastrectomy may be considered medically necessary for adolescents age 13 through 17" for a 44-year-old:
+    # another positive statement that names the asked use and fits the age ("adults age 18 years and older") answers
+    words = list(u.indication) or list(u.content)
+    for other in view.statements:
+        if other is statement or other.unit.verdict not in POSITIVE:
+            continue
+        units = [other.unit, *other.items]
+        if max((match(words, x, view) for x in units), default=0.0) < INDICATION_MIN_MATCH:
+            continue
+        ages = [x for x in units if _states_age(view.text_of(x))]
+        if not ages or any(_age_fits(u.age_months, view.text_of(x)) for x in ages):
+            named = max(units, key=lambda x: match(words, x, view))
+            cites = [(other.unit, "verdict", 1.0)] + ([(named, "item", 1.0)] if named is not other.unit else [])
+            return Finding(view, other.unit.verdict, cites, named if named is not other.unit else None)
+    after = [s for s in view.statements if s.unit.start > statement.unit.start and converse(view, s.unit)]
+    if after:
+        return Finding(view, after[0].unit.verdict, [(after[0].unit, "verdict", 1.0), (criterion, "item", 1.0)])
+    return Finding(view, None, [(criterion, "item", 1.0), (statement.unit, "verdict", 1.0)])
+
+
+def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     if not view.statements:
         return best_sentence(index, view, u, ("policy", "criteria", "exclusions", "description"), verdict="no_statement",
                              note="The policy has no coverage statement I can read.")
@@ -164,9 +213,13 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         found = bmi_finding(view, u)
         if found is not None:
             return found
-    if by_age is not None:
+    if by_age is not None and not (
+            best is not None and best[0] >= INDICATION_MIN_MATCH and _verdict_of(best) not in POSITIVE
+            and max((match(indication, x, view) for x, _, _ in by_age.cites), default=0.0) < best[0]):
+        # (an age that fits a positive statement about something else, "small bowel capsule endoscopy for members age
+        # 2 and older", never outweighs the negative statement that names what was asked)
         return by_age
-    if best is not None and unknown and INDICATION_MIN_MATCH <= best[0] < 0.85:
+    if best is not None and unknown and best[0] >= INDICATION_MIN_MATCH and _raw(best) < 0.85:
         # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
         phrase = " ".join(u.surface(tuple(u.indication)))
         target = best[2] or best[1].unit
@@ -176,7 +229,10 @@ def coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
                 cites = [(s.unit, "context", 0.5) for s in view.statements[:3]]
                 return Finding(view, "no_statement", cites, note=" ".join(u.surface(unknown)))
             best = None
-    if best is not None and best[0] >= INDICATION_MIN_MATCH and _describes_better(view, indication, best[0]):
+    if best is not None and best[0] >= INDICATION_MIN_MATCH and _describes_better(view, indication, best[0]) \
+            and not (_verdict_of(best) not in POSITIVE and _raw(best) >= 0.85):
+        # (a negative statement that names nearly all of what was asked is no exception the description outweighs:
+        # "Colon capsule endoscopy for routine colorectal cancer screening in average-risk members")
         # the question names a procedure the policy describes (and covers), not one of its exceptions
         primary = view.statements[0]
         return Finding(view, primary.unit.verdict, [(primary.unit, "verdict", 1.0)])
