@@ -381,10 +381,11 @@ def _status_rows(text: str, block: list[tuple[int, int]]) -> set[int]:
     under_header = False
     for start, end in block:
         line = text[start:end].strip()
-        if len(line.split()) <= 8 and _STATUS_HEADER.search(line) and not status_cell_verdict(line):
+        status = status_cell_verdict(line)
+        if len(line.split()) <= 8 and _STATUS_HEADER.search(line) and not status:
             under_header = True
             continue
-        if not status_cell_verdict(line):
+        if not status:
             continue
         if under_header or re.search(r"\S(?: {2,}|\t|\s*\|\s*)\S", line):
             rows.append(start)

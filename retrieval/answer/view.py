@@ -62,7 +62,7 @@ class PolicyView:
             for abbreviation, expansion in self.abbreviations.items():
                 if abbreviation in text and any(
                         m.group(1).lower() not in qualifiers
-                        for m in re.finditer(rf"(\w*)\W*\b{abbreviation}s?\b", text)):
+                        for m in re.finditer(rf"(\w*)\W*\b{re.escape(abbreviation)}s?\b", text)):
                     # "TENS for CLBP is not covered" names chronic low back pain; "snoring without OSA" does not
                     # name obstructive sleep apnea
                     spelled |= expansion

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import joined, rows
@@ -34,6 +35,13 @@ _ROW_CONDITION = re.compile(r"\b(?:when|if|unless|criteria|criterion|meeting|mee
                             r"with (?:a |an )?(?:documented|failed|trial)|at least|no more than|up to)\b", re.I)
 
 
+@functools.cache
+def _status_cells() -> tuple[tuple[re.Pattern[str], str], ...]:
+    """Each status of [status_cell] as the last cell of a line, in its own capitals, with its verdict."""
+    return tuple((re.compile(rf"(?:^|(?<=\s)|(?<=\|))(?:{row.pattern.pattern})$", row.pattern.flags), row["verdict"])
+                 for row in rows("verdicts", "status_cell"))
+
+
 def status_cell_verdict(line: str) -> str | None:
     """The verdict a table row's last cell states ("...  Medically necessary", "| Investigational |"), or None: one
     line whose first cells name a use and whose last cell is a coverage status (verdicts.toml [status_cell])."""
@@ -41,8 +49,8 @@ def status_cell_verdict(line: str) -> str | None:
     if "\n" in line or len(line.split()) < 3:
         return None
     line = re.sub(r"\s*\([^()]*\)$", "", line)  # "Not covered (WIC is primary source)"
-    for row in rows("verdicts", "status_cell"):
-        match = re.search(rf"(?:^|(?<=\s)|(?<=\|))(?:{row.pattern.pattern})$", line)
+    for cell, verdict in _status_cells():
+        match = cell.search(line)
         if not match:
             continue
         before = line[:match.start()].rstrip(" \t|")
@@ -50,7 +58,6 @@ def status_cell_verdict(line: str) -> str | None:
         if len(words) < 2 or words[-1].lower().strip(",;:") in _NO_ROW_BEFORE or before.endswith((".", ":", ";", ",")) \
                 and "  " not in line and "|" not in line:
             return None
-        verdict = row["verdict"]
         if verdict == "covered" and _ROW_CONDITION.search(before):
             return "covered_with_criteria"  # "Uveal melanoma ..., when proton therapy is preferred ...  Medically necessary"
         return verdict

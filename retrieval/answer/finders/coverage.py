@@ -49,22 +49,18 @@ def _age_fits(months: int, sentence: str) -> bool:
     """Does a statement's age range ("ages 13 through 17", "younger than 13", "18 and older", "older than 12 months of
     age") include the age (in months)?"""
     s = sentence.lower()
-
-    def measured(m: re.Match[str]) -> bool:
-        return _measured(s, m)
-
     for m in lexicon.pattern("documents", "age_range").finditer(s):
-        if measured(m):
+        if _measured(s, m):
             continue
         if _months(m.group(1), m.group(3)) <= months <= _months(m.group(2), m.group(3)) + (11 if not m.group(3) else 0):
             return True
     for m in lexicon.pattern("documents", "age_below").finditer(s):
-        if measured(m):
+        if _measured(s, m):
             continue
         if months < _months(m.group(1), m.group(2)):
             return True
     for m in lexicon.pattern("documents", "age_above").finditer(s):
-        if measured(m):
+        if _measured(s, m):
             continue
         if m.group(1):  # "18 and older"
             if months >= _months(m.group(1), m.group(2)):
