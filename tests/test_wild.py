@@ -481,3 +481,71 @@ def test_an_age_that_fits_another_use_never_outweighs_the_statement_that_names_t
                         "for routine colon cancer screening. Does Fidelis Care cover that?")
     assert answer.verdict == "not_medically_necessary"
     assert answer.citations[0].quote.startswith("Colon capsule endoscopy for routine colorectal cancer")
+
+
+def test_a_use_whose_list_names_what_the_member_must_have_is_covered_with_criteria(engine: AnswerEngine) -> None:
+    # "... is Medically Necessary for a Member with either of the following:" (CalOptima) and a listed use "..., with 1 or
+    # more of the following:" (Sentara): the list holds the member's conditions, so never a plain "covered"
+    answer = engine.ask("Does CalOptima cover ketogenic enteral formula for GLUT1 deficiency syndrome?")
+    assert answer.verdict == "covered_with_criteria"
+    answer = engine.ask("Does Sentara cover a noninvasive spinal bone growth stimulator as an adjunct to spinal fusion "
+                        "for a member at high risk of fusion failure?")
+    assert answer.verdict == "covered_with_criteria"
+
+
+def test_a_word_spelt_right_is_no_typo_of_a_corpus_word(engine: AnswerEngine) -> None:
+    u = engine.reader.read("does meridian pay to get my sons tonsils out? hes 6 and snores real bad and stops breathing "
+                           "at night", [])
+    assert " snores real bad " in u.expanded  # not "scores real band"
+    assert u.doc_keys and "tonsillectomy" in u.doc_keys[0]
+    # a misspelling still reads as the word meant
+    assert "prolotherapy covered" in engine.reader.read("is prolotheraphy covred by aetna?", []).expanded
+
+
+@pytest.mark.parametrize(("question", "payer"), [("does cal optima cover arch supports?", "CalOptima Health"),
+                                                 ("does care oregon pay for back fusion surgery?", "CareOregon"),
+                                                 ("select health cpap criteria", "SelectHealth")])
+def test_a_plan_written_as_one_word_in_two_capitals_is_said_as_two(question: str, payer: str) -> None:
+    from retrieval.answer.payers import PayerNames
+
+    names = PayerNames(["CalOptima Health", "CareOregon", "SelectHealth", "Kaiser Permanente"])
+    assert names.find(question) == ((payer,), None)
+
+
+def test_the_named_plans_policy_that_retrieval_over_every_plan_ranks_near_the_top() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.candidates import AGREEMENT_POLICIES, Candidates
+
+    def passage(doc_key: str, dense: float) -> SimpleNamespace:
+        return SimpleNamespace(dense=dense, lexical=5.0, exact=False, chunk=SimpleNamespace(doc_key=doc_key, text=""))
+
+    others = [passage(f"other-bariatric-{n}", 0.7) for n in range(AGREEMENT_POLICIES)]
+    own = passage("bcbsil-panniculectomy", 0.53)
+    asked: list[str] = []
+
+    def candidates_over(passages: list) -> Candidates:
+        def search(query: str, **kwargs) -> list:
+            asked.append(query)
+            assert kwargs.get("doc_keys") is None  # every plan's policies, not only the named plan's
+            return passages
+        policies = {p.chunk.doc_key: SimpleNamespace(meta=SimpleNamespace(
+            payer="BCBSIL" if p.chunk.doc_key == own.chunk.doc_key else "Other", policy_id=p.chunk.doc_key))
+            for p in passages}
+        return Candidates(SimpleNamespace(policies=policies, search=search), Settings(corpus=WILD_DEV, index=WILD_DEV))
+
+    u = SimpleNamespace(payers=("BCBSIL",), plan_free="member, 2 years out from gastric bypass. is the panniculectomy covered?")
+    # ranked below three other plans' policies (passages of one policy count once): it is about the asked service
+    assert candidates_over([others[0], others[1], others[1], others[2], own])._ranked_among_all(u) == ["bcbsil-panniculectomy"]
+    assert asked[-1] == u.plan_free  # the question less the plan's name
+    # below as many other policies as AGREEMENT_POLICIES, or not close in meaning: it is about something else
+    assert candidates_over([*others, own])._ranked_among_all(u) == []
+    weak = passage("bcbsil-panniculectomy", 0.3)
+    assert candidates_over([others[0], weak])._ranked_among_all(u) == []
+
+
+def test_the_question_less_the_plans_name(engine: AnswerEngine) -> None:
+    u = engine.reader.read("BCBSIL member with a pannus - is the panniculectomy covered by Blue Cross Blue Shield of "
+                           "Illinois?", [])
+    assert u.payers == ("Blue Cross and Blue Shield of Illinois",)
+    assert "bcbsil" not in u.plan_free and "illinois" not in u.plan_free and "panniculectomy" in u.plan_free

@@ -16,6 +16,12 @@ RETRIEVAL_MIN_LEXICAL = 2.0
 RETRIEVAL_TRIES = 3
 # A question whose words match a loaded policy's title this well names that service outright (calibrated on wild-dev).
 SERVICE_NAMED = 0.8
+# A named plan's own policy is about the asked service when retrieval over every plan's policies, with the plan's name
+# left out of the question, ranks it among this many policies and its passage is this close in meaning (calibrated on
+# wild-dev's questions that named a plan the words matched no policy of: 17 of 19 answerable ones found their policy
+# this way, 0 of 110 that no policy of the plan answers).
+AGREEMENT_POLICIES = 4
+AGREEMENT_MIN_DENSE = 0.40
 
 
 class Candidates:
@@ -49,6 +55,8 @@ class Candidates:
                 # titled otherwise), before "not loaded"; a service other policies are titled by ("acupuncture") that
                 # the payer has no policy on stays "not loaded"
                 keys = self._from_retrieval(u)
+            if not keys:
+                keys = self._ranked_among_all(u)
             if not keys and u.doc_keys:
                 return []  # the named payer has no policy on this service: never answer from another payer's
         if not keys and not u.doc_keys and not u.codes:
@@ -80,6 +88,26 @@ class Candidates:
             if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
                     and _names_most_of(u, top.chunk.text):
                 return [top.chunk.doc_key]
+        return []
+
+    def _ranked_among_all(self, u: Understanding) -> list[str]:
+        """The named payer's policy that retrieval over all plans' policies ranks near the top for what the question
+        asks ("a panniculectomy after gastric bypass" for BCBSIL's "Panniculectomy and Abdominoplasty", where the words
+        also name other plans' bariatric titles; "the horse riding therapy" for Superior's ABA policy, titled otherwise).
+        Ranked among every plan's policies, one that is about something else stays below the others' policies on the
+        service ("Does Aspirus cover a gastric sleeve?" finds other plans' bariatric policies, none of Aspirus's)."""
+        own = set().union(*(self._by_payer.get(payer, set()) for payer in u.payers))
+        if not own or not u.plan_free.strip():
+            return []
+        ranked: list[str] = []
+        for passage in self.index.search(u.plan_free, k=20):
+            key = passage.chunk.doc_key
+            if key in own:
+                return [key] if passage.dense >= AGREEMENT_MIN_DENSE else []
+            if key not in ranked:
+                ranked.append(key)
+                if len(ranked) >= AGREEMENT_POLICIES:
+                    return []
         return []
 
     def payers_loaded(self) -> str:

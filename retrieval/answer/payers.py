@@ -39,6 +39,10 @@ class PayerNames:
             first = name.split()[0].lower()
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
                 self._named.setdefault(first, {name})
+                # and said as two words when it is written in two capitals ("cal optima" for "CalOptima Health")
+                spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name.split()[0]).lower()
+                if spaced != first:
+                    self._named.setdefault(spaced, {name})
         for form, names in short_forms.items():
             # a short form the table gives a plan ("BCBST" is Tennessee's) is that plan's alone; one two loaded plans
             # share ("PHP": Presbyterian Health Plan and Physicians Health Plan) names both, and the asked service
@@ -120,6 +124,11 @@ def _written_forms(name: str) -> list[str]:
     lowered = name.lower()
     if "." in lowered:
         forms.append(re.sub(r"\s+", " ", lowered.replace(".", "")).strip())
+    # "care oregon", "cal optima", "select health": a name written as one word in two capitals, said as two
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", re.sub(r"\([^()]*\)", " ", name)).strip().lower()
+    spaced = re.sub(r"\s+", " ", spaced)
+    if spaced != re.sub(r"\s+", " ", re.sub(r"\([^()]*\)", " ", name).strip().lower()):
+        forms.append(spaced)
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")

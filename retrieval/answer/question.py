@@ -15,14 +15,14 @@ from rapidfuzz import fuzz, process
 
 from .. import lexicon
 from ..models import Intent
-from .payers import PayerNames, known_payer_aliases
+from .payers import PayerNames, _spaced, known_payer_aliases
 from .services import ServiceIndex
 from .understanding import Understanding
 from .words import (
     WORD,
     _content_words,
     abbreviations,
-    common_words,
+    english_words,
     expand,
     line_of_business_stems,
     non_indication,
@@ -79,9 +79,17 @@ class QuestionReader:
 
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
-        if not history:
-            return current
-        return self._with_history(current, [self._read_one(turn) for turn in history[-6:]])
+        if history:
+            current = self._with_history(current, [self._read_one(turn) for turn in history[-6:]])
+        return replace(current, plan_free=self._without_plans(current.expanded, current.payers))
+
+    def _without_plans(self, expanded: str, payers: tuple[str, ...]) -> str:
+        """The question less the words that name a plan ("bcbsil", "arkansas blue", the named plans' own words)."""
+        text = _spaced(expanded)
+        for mention in sorted(set(self._payer_names.mentions(text)), key=len, reverse=True):
+            text = re.sub(rf"\b{re.escape(mention)}\b", " ", text)
+        named = {w for payer in payers for w in WORD.findall(payer.lower())}
+        return " ".join(w for w in text.split() if w.strip("?,.!:;()'\"") not in named)
 
     # ------------------------------------------------------------------ one turn
     def _read_one(self, question: str) -> Understanding:
@@ -198,8 +206,8 @@ class QuestionReader:
             phrases = synonyms()
             candidate = next((c for c in tied if " ".join(before + [c]) in phrases or " ".join([c] + after) in phrases),
                              tied[0])
-            if word in common_words() and not _same_family(word, candidate):
-                return word  # "finished" is a word, not a typo of "furnished"; "slipped" may still read as "slippage"
+            if word in english_words() and not _same_family(word, candidate):
+                return word  # "bad" is a word, not a typo of "band"; "slipped" may still read as "slippage"
             # only for words of similar length: "nee" → "knee", never "pain" → "spain"
             return candidate if abs(len(candidate) - len(word)) <= 2 else word
 

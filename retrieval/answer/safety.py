@@ -99,8 +99,9 @@ def framed_by_criteria(finding: Finding) -> bool:
     carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
     if carrier is None or finding.verdict != "covered":
         return False
-    conditions = lexicon.pattern("verdicts", "names_criteria")
-    items = [finding.matched_item, *(unit for unit, role, _ in finding.cites if role == "item")]
+    conditions = [row.pattern for row in lexicon.rows("verdicts", "names_criteria")]
+    # (the carrier too: "Ketogenic formula is Medically Necessary for a Member with either of the following:")
+    items = [carrier, finding.matched_item, *(unit for unit, role, _ in finding.cites if role == "item")]
     # a criterion quoted from under a listed use ("At least 90 days have passed" under "Nonunion of a long bone fracture
     # when ALL of the following are met:") is framed by that use's conditions too
     by_id = {x.unit_id: x for x in finding.view.units}
@@ -108,7 +109,7 @@ def framed_by_criteria(finding: Finding) -> bool:
         while x is not None and x.parent in by_id and by_id[x.parent].unit_id != carrier.unit_id:
             x = by_id[x.parent]
             items.append(x)
-    if any(x is not None and conditions.search(finding.view.text_of(x)) for x in items):
+    if any(x is not None and any(c.search(finding.view.text_of(x)) for c in conditions) for x in items):
         return True  # "diabetic foot wounds that meet the criteria in paragraph 3.4"
     forward = lexicon.pattern("verdicts", "points_below")
     framed = False

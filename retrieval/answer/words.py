@@ -41,6 +41,22 @@ def common_words() -> frozenset[str]:
     return frozenset(w for w in lines if len(w) >= 5 and w.isalpha() and w.islower())
 
 
+@functools.cache
+def english_words() -> frozenset[str]:
+    """English words as people write them, of any length: pyspellchecker's English word list (about 160,000 words,
+    each seen at least 50 times in its sources), and the embedding model's whole words. A word people spell right
+    ("bad", "boy", "snores", "urology", "she's") is never a typo of a corpus word ("band", "body", "scores", "serology",
+    "shoes"); misspellings ("covred", "stimulater", "helthfirst") and most product names are in neither list, so they
+    are still corrected."""
+    try:
+        from spellchecker import SpellChecker
+
+        words = SpellChecker(language="en", distance=1).word_frequency.dictionary.keys()
+    except (ImportError, OSError, ValueError):
+        words = ()
+    return frozenset(words) | common_words()
+
+
 def non_indication() -> frozenset[str]:
     return lexicon.words("questions", "non_indication")
 
