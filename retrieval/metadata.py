@@ -225,11 +225,13 @@ def canonical_payer(name: str) -> str | None:
     return canonical[_norm(match.group(0))] if match else None
 
 
-def payer_families(names: Iterable[str]) -> dict[str, str]:
+def payer_families(names: Iterable[str], texts: dict[str, list[str]] | None = None) -> dict[str, str]:
     """Each payer name of a corpus -> the one name its plan goes by there. Documents of one plan write it several ways
     ("L.A. Care" and "L.A. Care Health Plan"); names the alias table gives one official name, or whose words are the
-    same once the legal form is left out (payers.toml [words] name_form), are one plan. The name most documents write
-    stands for it (of two as common, the longer, then the first in order)."""
+    same once the legal form is left out (payers.toml [words] name_form), are one plan. So are a brand and its legal
+    name that begin with the same word when each one's documents write the other ("Sunshine Health" and "Sunshine State
+    Health Plan, Inc."; `texts`: each name's documents). The name most documents write stands for it (of two as
+    common, the longer, then the first in order)."""
     form = lexicon.words("payers", "name_form")
     counts: dict[str, int] = {}
     for name in names:
@@ -239,11 +241,31 @@ def payer_families(names: Iterable[str]) -> dict[str, str]:
         words = frozenset(w for w in re.findall(r"[a-z0-9]+", name.lower().replace(".", "")) if w not in form)
         key = canonical_payer(name) or words or name
         families.setdefault(key, []).append(name)
+    if texts:
+        keys = list(families)
+        for i, a in enumerate(keys):
+            for b in keys[i + 1:]:
+                if a in families and b in families and _written_by_each_other(families[a], families[b], texts):
+                    families[a] += families.pop(b)
     out: dict[str, str] = {}
     for members in families.values():
         representative = max(members, key=lambda n: (counts[n], len(n), -members.index(n)))
         out.update({name: representative for name in members})
     return out
+
+
+def _written_by_each_other(a: list[str], b: list[str], texts: dict[str, list[str]]) -> bool:
+    """Two plans' names that begin with the same word, not a word of many plans' names ("Sunshine"; never "Blue" or
+    "Health"), each written in the other's documents."""
+    first = {name.split()[0].lower() for name in a + b if name.split()}
+    if len(first) != 1 or first & lexicon.words("payers", "shared_first_word"):
+        return False
+
+    def writes(names: list[str], others: list[str]) -> bool:
+        pattern = re.compile("|".join(rf"\b{re.escape(n)}\b" for n in others), re.I)
+        return any(pattern.search(text) for n in names for text in texts.get(n, ()))
+
+    return writes(a, b) and writes(b, a)
 
 
 def _payer(text: str, title_hint: str | None) -> str | None:

@@ -91,7 +91,10 @@ class LoadedIndex:
             self.policies[m["doc_key"]] = PolicyRecord(m["doc_key"], m["source"], text, meta, header, sections)
         # one plan written two ways by its documents ("L.A. Care", "L.A. Care Health Plan") is one payer here; the other
         # ways still name it in a question
-        families = payer_families(p.meta.payer for p in self.policies.values())
+        texts: dict[str, list[str]] = {}
+        for record in self.policies.values():
+            texts.setdefault(record.meta.payer, []).append(record.text)
+        families = payer_families((p.meta.payer for p in self.policies.values()), texts)
         self.payer_variants: dict[str, set[str]] = {}
         for record in self.policies.values():
             name = families.get(record.meta.payer, record.meta.payer)

@@ -512,6 +512,36 @@ def test_a_plan_written_as_one_word_in_two_capitals_is_said_as_two(question: str
     assert names.find(question) == ((payer,), None)
 
 
+def test_blue_cross_names_every_blue_plan_and_the_and_in_a_blue_plans_name_is_optional() -> None:
+    from retrieval.answer.payers import PayerNames
+
+    names = PayerNames(["BlueCross BlueShield of Tennessee", "Blue Cross Blue Shield of Minnesota",
+                        "Blue Cross & Blue Shield of Mississippi"])
+    # "BlueCross" is the first word of Tennessee's name, but "blue cross" is no name of Tennessee's plan alone
+    assert set(names.find("does blue cross cover tms?")[0]) == set(names.loaded)
+    assert names.find("will my blue cross and blue shield of minnesota plan pay?")[0] == ("Blue Cross Blue Shield of Minnesota",)
+    assert names.find("blue cross and blue shield of mississippi osa surgery")[0] == ("Blue Cross & Blue Shield of Mississippi",)
+
+
+def test_a_brand_and_its_legal_name_each_written_in_the_others_documents_are_one_plan() -> None:
+    from retrieval.metadata import payer_families
+
+    texts = {"Sunshine Health": ["It is the policy of Sunshine Health that ... (c) Sunshine State Health Plan, Inc."],
+             "Sunshine State Health Plan": ["Sunshine Health considers bilateral cochlear implants medically necessary"],
+             "Blue Cross of Northeastern Pennsylvania": ["... BlueCross BlueShield of Tennessee ..."],
+             "BlueCross BlueShield of Tennessee": ["... Blue Cross of Northeastern Pennsylvania ..."],
+             "Capital Health Plan": ["... Capital Blue Cross ..."], "Capital Blue Cross": ["... Capital Health Plan ..."]}
+    families = payer_families(list(texts), texts)
+    assert families["Sunshine Health"] == families["Sunshine State Health Plan"]
+    # names that begin with a word of many plans' names stay apart, whatever their documents write
+    assert families["Blue Cross of Northeastern Pennsylvania"] != families["BlueCross BlueShield of Tennessee"]
+    assert families["Capital Health Plan"] != families["Capital Blue Cross"]
+    # without each other's name in their documents, two plans that begin alike stay apart
+    assert payer_families(["Sunshine Health", "Sunshine State Health Plan"],
+                          {"Sunshine Health": ["x"], "Sunshine State Health Plan": ["Sunshine Health"]})["Sunshine Health"] \
+        == "Sunshine Health"
+
+
 def test_the_named_plans_policy_that_retrieval_over_every_plan_ranks_near_the_top() -> None:
     from types import SimpleNamespace
 

@@ -40,8 +40,9 @@ class PayerNames:
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
                 self._named.setdefault(first, {name})
                 # and said as two words when it is written in two capitals ("cal optima" for "CalOptima Health")
+                # (not when its first part is a word of many plans' names: "BlueCross" is no "blue cross" of its own)
                 spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name.split()[0]).lower()
-                if spaced != first:
+                if spaced != first and spaced.split()[0] not in _GENERIC_FIRST_WORDS:
                     self._named.setdefault(spaced, {name})
         for form, names in short_forms.items():
             # a short form the table gives a plan ("BCBST" is Tennessee's) is that plan's alone; one two loaded plans
@@ -202,8 +203,10 @@ def _places(name: str) -> list[str]:
 
 
 def _spaced(text: str) -> str:
-    """ "bluecross blueshield" is said and written as "blue cross blue shield" too."""
-    return re.sub(r"\bblue(cross|shield)", r"blue \1", text)
+    """ "bluecross blueshield" is said and written as "blue cross blue shield" too, and so is "blue cross and blue
+    shield" (a plan's documents and its members write the "and" or leave it out)."""
+    text = re.sub(r"\bblue(cross|shield)", r"blue \1", text)
+    return re.sub(r"\bblue cross (?:and|&) blue shield\b", "blue cross blue shield", text)
 
 
 @functools.cache
