@@ -579,3 +579,25 @@ def test_the_question_less_the_plans_name(engine: AnswerEngine) -> None:
                            "Illinois?", [])
     assert u.payers == ("Blue Cross and Blue Shield of Illinois",)
     assert "bcbsil" not in u.plan_free and "illinois" not in u.plan_free and "panniculectomy" in u.plan_free
+
+
+@pytest.mark.parametrize("question", ["Will UPMC pay for an overnight sleep study if my only problem is insomnia?",
+                                      "my babys head is a little flat on one side, the dr said its mild. will tufts pay "
+                                      "for a helmet"])
+def test_what_no_statement_names_gets_the_passages_not_the_first_statements_covered(engine: AnswerEngine,
+                                                                                   question: str) -> None:
+    # insomnia, a mild flat head: the policy writes of them, but none of its statements names them; its first statement
+    # covers another use with criteria, and that would be a guess
+    answer = engine.ask(question)
+    assert answer.route is None and answer.verdict is None
+    assert answer.citations
+
+
+def test_non_joined_to_its_word_is_one_term_and_no_negation() -> None:
+    from retrieval.answer.question import _negated
+    from retrieval.answer.words import content_words
+
+    assert content_words("a therapeutic non-implantable CGM") == content_words("a therapeutic nonimplantable CGM")
+    assert "implant" not in content_words("non-implantable CGM")  # never a mention of the implantable kind
+    assert _negated("and for non-small cell lung cancer?") == ()
+    assert "smoker" in " ".join(_negated("the member is not a smoker"))

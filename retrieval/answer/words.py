@@ -101,9 +101,13 @@ def title_phrases(title: str) -> list[str]:
     return list(dict.fromkeys(p for p in [outer, *inner, title, head, last, *parts] if p.strip()))
 
 
+# "non-implantable", "non invasive": one word, as "noninvasive" is written, never a mention of what it negates
+_NON = re.compile(r"\bnon[-\u2010\u2011 ]+(?=[a-z])")
+
+
 def _content_words(text: str) -> list[str]:
     dropped = non_indication()
-    return lexicon.stem_words([w for w in WORD.findall(text) if w not in dropped])
+    return lexicon.stem_words([w for w in WORD.findall(_NON.sub("non", text)) if w not in dropped])
 
 
 def content_words(text: str) -> list[str]:

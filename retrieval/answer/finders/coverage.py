@@ -7,7 +7,7 @@ import re
 from ... import lexicon
 from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
-from ..safety import POSITIVE
+from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, converse, failed_condition, match
 from ..words import content_words, line_of_business_stems
@@ -257,6 +257,14 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
     primary = next((s for s in view.statements if s.unit.verdict != "no_statement"), view.statements[0])
     cites = [(primary.unit, "verdict", 1.0)]
     cites += [(s.unit, "context", 0.5) for s in view.statements[1:3] if s.unit.verdict != primary.unit.verdict]
+    if specific and primary.unit.verdict in POSITIVE:
+        # the question names something the policy writes of, but no statement of its own ("the Eversense implantable
+        # CGM" in a policy whose first statement covers a non-implantable one): the first statement's 'covered' would
+        # be a guess, so the passages answer, with no verdict
+        best_passages = best_sentence(index, view, u, ("policy", "criteria", "exclusions")).cites[:2]
+        shown = {x.unit_id for x, _, _ in best_passages}
+        return Finding(view, None, best_passages + [(primary.unit, "context", 0.5)] * (primary.unit.unit_id not in shown),
+                       note=UNSURE)
     return Finding(view, primary.unit.verdict, cites)
 
 
