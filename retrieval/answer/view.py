@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import os.path
 import re
@@ -191,6 +192,7 @@ def profile(view: PolicyView) -> str:
     return " ".join(parts)
 
 
+@functools.lru_cache(maxsize=65536)
 def _root(word: str) -> str:
     for prefix in lexicon.ordered_words("questions", "prefixes"):
         if word.startswith(prefix) and len(word) - len(prefix) >= 4:
@@ -203,19 +205,20 @@ def names(word: str, words: set[str]) -> bool:
         return True
     if len(word) < 5:
         return False
+    return any(len(w) >= 5 and _one_family(word, w) for w in words)
+
+
+@functools.lru_cache(maxsize=65536)
+def _one_family(word: str, w: str) -> bool:
+    """Two stems of five letters or more that name one thing (each pair decided once per process: a question compares
+    its few words with thousands of the policies' words)."""
     # "gastric" is named by "intragastric", "acupunctur" by "electroacupunctur"; only for longer stems
-    root = _root(word)
-    for w in words:
-        if len(w) < 5:
-            continue
-        other = _root(w)
-        if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
-            return True
-        # one word family with different endings: "radiculopathy" / "radicular", "osteoarthritis" / "osteoarthritic"
-        shared = len(os.path.commonprefix([root, other]))
-        if shared >= 7 and shared >= 0.75 * min(len(root), len(other)):
-            return True
-    return False
+    root, other = _root(word), _root(w)
+    if (root.startswith(other) or other.startswith(root)) and min(len(root), len(other)) >= 5:
+        return True
+    # one word family with different endings: "radiculopathy" / "radicular", "osteoarthritis" / "osteoarthritic"
+    shared = len(os.path.commonprefix([root, other]))
+    return shared >= 7 and shared >= 0.75 * min(len(root), len(other))
 
 
 def affirms(view: PolicyView, unit: Unit, word: str) -> bool:
