@@ -270,7 +270,11 @@ def test_a_plans_possessive_is_no_typo(engine: AnswerEngine) -> None:
 
 
 @pytest.mark.parametrize("question", ["Does Blue Cross Blue Shield of Wyoming cover TMS for depression?",
-                                      "Paramount bariatric surgery BMI criteria?"])
+                                      "Paramount bariatric surgery BMI criteria?",
+                                      # a rep's shorthand with a word between the plan and the service
+                                      "HMSA criteria for Inspire hypoglossal nerve stimulation?",
+                                      # a title of two one-word services names each ("Panniculectomy and Abdominoplasty")
+                                      "Paramount panniculectomy criteria?"])
 def test_a_plan_no_loaded_policy_belongs_to_is_not_answered_from_another(engine: AnswerEngine, question: str) -> None:
     # Wyoming's Blue plan: no loaded Blue plan serves Wyoming (payers.toml states); "Paramount ...": a rep's shorthand
     assert engine.ask(question).route == "not_in_corpus"
@@ -601,3 +605,10 @@ def test_non_joined_to_its_word_is_one_term_and_no_negation() -> None:
     assert "implant" not in content_words("non-implantable CGM")  # never a mention of the implantable kind
     assert _negated("and for non-small cell lung cancer?") == ()
     assert "smoker" in " ".join(_negated("the member is not a smoker"))
+
+
+def test_a_title_of_two_services_names_each_even_one_word_long() -> None:
+    from retrieval.answer.words import title_phrases
+
+    assert {"Panniculectomy", "Abdominoplasty"} <= set(title_phrases("Panniculectomy and Abdominoplasty"))
+    assert "Diagnosis" not in title_phrases("Diagnosis and Treatment")  # an everyday word names no service

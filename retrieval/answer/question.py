@@ -261,8 +261,12 @@ class QuestionReader:
         if word in self._vocab or word in non_indication() or word in synonyms() or word in self._payer_word_set \
                 or any(word in phrase.split() for phrase in synonyms()):
             return None
-        # the service comes right after the name ("Paramount bariatric surgery ..."), not an instruction ("Ignore ...")
-        following = " ".join(question[lead.end():].lower().split()[:4])
+        # the service comes right after the name ("Paramount bariatric surgery ...", "HMSA criteria for Inspire ..."),
+        # not an instruction ("Ignore ...")
+        rest = question[lead.end():].lower().split()
+        while rest and rest[0].strip(",:-") in _LEAD_FILLER:
+            rest = rest[1:]
+        following = " ".join(rest[:4])
         scored = self._services.match(expand(following))
         return lead.group(1) if scored and scored[0][1] >= 0.8 else None
 
@@ -304,6 +308,9 @@ def _same_family(word: str, other: str) -> bool:
 
 # A word this many loaded policies use is a term of the field ("ablation"), not one document's product name.
 FIELD_TERM_POLICIES = 3
+# Words a rep's shorthand puts between the plan and the service ("HMSA criteria for Inspire ...").
+_LEAD_FILLER = frozenset({"criteria", "coverage", "policy", "requirements", "rules", "guidelines", "for", "of", "on",
+                          "the", "a", "an", "-"})
 
 def _quantity_spans(lowered: str) -> list[tuple[int, int]]:
     """Where the question states an age, a BMI or a measure, or a number joined to a word ("46-year-old", "5-day"):

@@ -97,7 +97,12 @@ def title_phrases(title: str) -> list[str]:
     head = re.split(r"\s+(?:for|as|in|to treat|in the treatment of)\s+", outer, maxsplit=1)[0]
     # "Pain Management: Epidural Steroid Injections and Selective Nerve Root Blocks" names two services after a topic
     last = outer.split(": ")[-1]
-    parts = [part for part in re.split(r"\s+(?:and|&)\s+", last) if len(part.split()) >= 2] if " and " in last or " & " in last else []
+    # (a part of one word counts when it is a term of the field, no generic title word and no everyday word of the
+    # model's vocabulary: "Panniculectomy and Abdominoplasty", never "Diagnosis and Treatment")
+    generic = lexicon.words("questions", "generic_title") | common_words()
+    parts = [part for part in re.split(r"\s+(?:and|&)\s+", last)
+             if len(part.split()) >= 2 or (len(part) >= 6 and part.lower().strip(" ,") not in generic)] \
+        if " and " in last or " & " in last else []
     return list(dict.fromkeys(p for p in [outer, *inner, title, head, last, *parts] if p.strip()))
 
 
