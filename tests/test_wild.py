@@ -612,3 +612,12 @@ def test_a_title_of_two_services_names_each_even_one_word_long() -> None:
 
     assert {"Panniculectomy", "Abdominoplasty"} <= set(title_phrases("Panniculectomy and Abdominoplasty"))
     assert "Diagnosis" not in title_phrases("Diagnosis and Treatment")  # an everyday word names no service
+
+
+def test_a_name_the_corpus_writes_only_in_passing_is_answered_only_by_a_policy_that_writes_it(engine: AnswerEngine) -> None:
+    # "LASIK" is written once, in a cataract policy's "This guideline does not address ... LASIK": no policy is about it,
+    # and a PRP policy's "dry eye disease" is no answer for "eye surgery"
+    assert engine.ask("is lasik eye surgery covered?").route == "not_in_corpus"
+    # "cryo" for tonsils: never the criteria of the same plan's pneumatic compression policy
+    answer = engine.ask("can meridian cover the tonsil freezing thing (cryo) for my teenager instead of regular surgery?")
+    assert answer.verdict not in POSITIVE

@@ -27,9 +27,10 @@ AGREEMENT_MIN_DENSE = 0.40
 class Candidates:
     """Built once per loaded index: policy ids and payers to policies."""
 
-    def __init__(self, index: LoadedIndex, settings: Settings):
+    def __init__(self, index: LoadedIndex, settings: Settings, writes=None):
         self.index = index
         self.settings = settings
+        self._writes = writes  # (policy key, stem) -> does the policy write that rare name, other than to leave it out
         self._by_policy_id = {p.meta.policy_id: k for k, p in index.policies.items()}
         self._by_payer: dict[str, set[str]] = {}
         for key, p in index.policies.items():
@@ -86,9 +87,14 @@ class Candidates:
         # named, only the best one
         for top in passages[:RETRIEVAL_TRIES if u.payers else 1]:
             if top.dense >= RETRIEVAL_MIN_DENSE and (top.lexical >= RETRIEVAL_MIN_LEXICAL or top.exact) \
-                    and _names_most_of(u, top.chunk.text):
+                    and _names_most_of(u, top.chunk.text) and self._names_the_rare(u, top.chunk.doc_key):
                 return [top.chunk.doc_key]
         return []
+
+    def _names_the_rare(self, u: Understanding, key: str) -> bool:
+        """ "Is LASIK eye surgery covered?": a cataract policy's passage on eye surgery answers it only if the policy
+        writes "LASIK" other than to leave it out."""
+        return self._writes is None or all(self._writes(key, stem) for stem in getattr(u, "rare_names", ()))
 
     def _ranked_among_all(self, u: Understanding) -> list[str]:
         """The named payer's policy that retrieval over all plans' policies ranks near the top for what the question

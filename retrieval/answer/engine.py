@@ -30,13 +30,13 @@ class AnswerEngine:
         self.writer = writer
         self.index = index or LoadedIndex(self.settings)
         self.views = {key: build_view(self.index, p) for key, p in self.index.policies.items()}
-        self.candidates = Candidates(self.index, self.settings)
         self.reader = QuestionReader(self.index.policies, self.index.vocabulary,
                                      profiles={key: profile(v) for key, v in self.views.items()},
                                      title_similarity=self.index.title_similarity
                                      if getattr(self.index.embedder, "semantic", False) else None,
                                      policy_frequency=getattr(self.index, "policy_frequency", None),
                                      payer_variants=getattr(self.index, "payer_variants", None))
+        self.candidates = Candidates(self.index, self.settings, writes=self.reader.writes)
         self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
         english_words()  # and the English word list the typo reader checks (0.2 s)

@@ -71,7 +71,7 @@ class QuestionReader:
         for n, p in enumerate(policies.values()):
             self._id_order.setdefault((p.meta.policy_id or "").lower(), (n, p.meta.policy_id))
         self._services = ServiceIndex(policies, self._stem_vocab, profiles or {},
-                                      set(_content_words(self._payer_names.words)), title_similarity)
+                                      set(_content_words(self._payer_names.words)), title_similarity, vocabulary)
         self._payer_stems = self._services.payer_stems
         self._payer_word_set = frozenset(self._payer_names.words.split())
         # every plan the table knows, loaded or not, is spelt as written: "Humana" is no typo of "human"
@@ -81,7 +81,12 @@ class QuestionReader:
         current = self._read_one(question)
         if history:
             current = self._with_history(current, [self._read_one(turn) for turn in history[-6:]])
-        return replace(current, plan_free=self._without_plans(current.expanded, current.payers))
+        return replace(current, plan_free=self._without_plans(current.expanded, current.payers),
+                       rare_names=self._services.rare_names(set(_content_words(current.expanded))))
+
+    def writes(self, key: str, stem: str) -> bool:
+        """Does the policy write the word, other than to leave it out?"""
+        return self._services.writes(key, stem)
 
     def _without_plans(self, expanded: str, payers: tuple[str, ...]) -> str:
         """The question less the words that name a plan ("bcbsil", "arkansas blue", the named plans' own words)."""

@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 
 from .. import lexicon
-from .words import _content_words, expand, title_phrases
+from .words import _content_words, english_words, expand, title_phrases
 
 # Two payers' titles for one service. Measured on the dev split's and the fixture corpus's titles (MiniLM cosine):
 # one service 0.55-0.87, different services up to 0.65 ("Spinal Cord Stimulation" / "Transcranial Magnetic
@@ -16,6 +16,8 @@ from .words import _content_words, expand, title_phrases
 # it the distinctive title words must agree.
 SAME_SERVICE_OVERLAP = 0.5
 SAME_SERVICE_TITLE = 0.7
+# A word the whole corpus writes at most this many times is a name written in passing, not a term of the field.
+RARE_WORD_USES = 3
 
 
 class ServiceIndex:
@@ -23,8 +25,23 @@ class ServiceIndex:
     each profile word maps to the policies that use it."""
 
     def __init__(self, policies: dict, stem_vocab: set[str], profiles: dict[str, str], payer_stems: set[str],
-                 title_similarity: Callable[[str, str], float] | None = None):
+                 title_similarity: Callable[[str, str], float] | None = None,
+                 vocabulary: dict[str, int] | None = None):
         self._titles = {key: p.meta.title for key, p in policies.items()}
+        self._texts = {key: p.text for key, p in policies.items()}
+        # words the corpus writes at most RARE_WORD_USES times, by stem, as written: a procedure or product named in
+        # passing ("LASIK", in one cataract policy's scope note)
+        # (all forms of a stem together: "mentions" is rare, "mentioned" is not)
+        written = sorted(w for w in (vocabulary or {}) if len(w) >= 4 and w.isalpha())
+        uses: dict[str, int] = {}
+        forms: dict[str, set[str]] = {}
+        for word, stem in zip(written, lexicon.stem_words(written), strict=True):
+            uses[stem] = uses.get(stem, 0) + vocabulary[word]
+            forms.setdefault(stem, set()).add(word)
+        # (and a name, not an everyday word: "mentions" is rare in a small corpus too)
+        everyday = english_words()
+        self._rare_forms = {stem: forms[stem] for stem, n in uses.items()
+                            if n <= RARE_WORD_USES and not forms[stem] & everyday}
         self._title_similarity = title_similarity
         self._order = {key: n for n, key in enumerate(policies)}
         self._stem_vocab = stem_vocab
@@ -170,6 +187,9 @@ class ServiceIndex:
                    and len(w) >= 4 and w not in payer_stems and w not in generic}
         if unknown:
             return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
+        # a word the corpus writes only in passing, in no statement: only a policy that writes it, other than to leave
+        # it out, is about it ("Is LASIK eye surgery covered?" is no question for a PRP policy's "dry eye disease")
+        rare = self.rare_names(words)
         words = {w for w in words if w in self._profile_idf and w not in generic and not w.isdigit()}
         words -= self.payer_stems
         if not words:
@@ -188,10 +208,33 @@ class ServiceIndex:
             if not any(self._profile_idf[w] >= math.log(1 + n / few) for w in hit):
                 continue
             score = math.fsum(self._profile_idf[w] for w in hit) / math.fsum(self._profile_idf[w] for w in words)
-            if score >= 0.34:
+            if score >= 0.34 and all(self._writes(key, w) for w in rare):
                 scores.append((key, round(0.5 * score, 3)))
         scores.sort(key=lambda kv: -kv[1])
         return scores
+
+    def rare_names(self, words: set[str]) -> tuple[str, ...]:
+        """The words that name something the corpus writes only in passing and in no statement ("lasik")."""
+        generic = lexicon.words("questions", "generic_service")
+        return tuple(sorted(w for w in words if w in self._rare_forms and w not in self._profile_idf
+                            and w not in self.payer_stems and w not in generic))
+
+    def writes(self, key: str, stem: str) -> bool:
+        return self._writes(key, stem)
+
+    def _writes(self, key: str, stem: str) -> bool:
+        """Does the policy write the word in a sentence that is not one of what it leaves out ("This guideline does not
+        address ... LASIK and other corneal refractive procedures")?"""
+        from ..lexicon.verdicts import verdict_of
+
+        text = self._texts.get(key, "")
+        for form in self._rare_forms.get(stem, ()):
+            for found in re.finditer(rf"\b{re.escape(form)}\b", text, re.I):
+                start = max(text.rfind(".", 0, found.start()), text.rfind("\n\n", 0, found.start())) + 1
+                end = text.find(".", found.end())
+                if verdict_of(text[start:end + 1 if end >= 0 else len(text)].strip()) != "no_statement":
+                    return True
+        return False
 
 
 def _generic_title() -> frozenset[str]:

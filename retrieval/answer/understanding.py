@@ -42,6 +42,7 @@ class Understanding:
     negated: tuple[str, ...] = ()  # stems the question says are absent: "doesn't go down my leg", "without fluoroscopy"
     states_measure: bool = False  # "pain for 2 months", "60% relief": whether the criteria are met is part of the question
     field_terms: tuple[str, ...] = ()  # the question's words that several loaded policies use ("ablation"): no product names
+    rare_names: tuple[str, ...] = ()  # stems of names the corpus writes only in passing ("lasik"), in no statement
     plan_free: str = ""  # `expanded` without the words that name the plans: what it asks about, for retrieval over all plans
 
     @property
