@@ -294,11 +294,22 @@ def test_the_openapi_page_documents_every_endpoint(api: ApiServer) -> None:
     assert spec["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
 
 
+def _logged(server: ApiServer, request_id: str, wait_s: float = 10.0) -> list[dict]:
+    """The log lines of one request. The server writes a request's line once its reply has gone out, so on a loaded
+    machine the test may read the file first: it reads again until the line is there (or wait_s has passed)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        lines = [line for line in server.log_lines() if line.get("request_id") == request_id]
+        if lines or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)
+
+
 def test_each_request_is_one_json_log_line_without_the_question(api: ApiServer) -> None:
     marker = f"secret-{uuid.uuid4().hex[:8]}"
     reply = api.call("POST", "/v1/ask", body={"question": f"Is prolotherapy covered for {marker}?"})
     request_id = reply.headers["x-request-id"]
-    lines = [line for line in api.log_lines() if line.get("request_id") == request_id]
+    lines = _logged(api, request_id)
     assert len(lines) == 1
     assert {k: lines[0][k] for k in ("event", "method", "path", "status", "audience")} == {
         "event": "request", "method": "POST", "path": "/v1/ask", "status": 200, "audience": "rep"}
@@ -354,7 +365,7 @@ def test_a_burst_over_the_rate_limit_is_429_with_retry_after_per_client(locked: 
 def test_questions_are_logged_masked_only_when_the_operator_turns_it_on(locked: ApiServer) -> None:
     reply = locked.call("POST", "/v1/ask", headers={"Authorization": f"Bearer {TOKEN}"}, source="127.0.0.4",
                         body={"question": "Is prolotherapy covered? my phone is 515-555-0142"})
-    line = next(x for x in locked.log_lines() if x.get("request_id") == reply.headers["x-request-id"])
+    line = _logged(locked, reply.headers["x-request-id"])[0]
     assert line["question"] == "Is prolotherapy covered? my phone is [PHONE]"
 
 

@@ -260,7 +260,12 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
     if specific and primary.unit.verdict in POSITIVE:
         # the question names something the policy writes of, but no statement of its own ("the Eversense implantable
         # CGM" in a policy whose first statement covers a non-implantable one): the first statement's 'covered' would
-        # be a guess, so the passages answer, with no verdict
+        # be a guess, so the passages answer, with no verdict; unless an age its own criterion excludes decides (a
+        # 72-year-old against "18 through 69 years of age")
+        if u.age_months is not None:
+            outside = _outside_age(view, u, Finding(view, primary.unit.verdict, cites))
+            if outside is not None and outside.verdict is not None and outside.verdict not in POSITIVE:
+                return outside
         best_passages = best_sentence(index, view, u, ("policy", "criteria", "exclusions")).cites[:2]
         shown = {x.unit_id for x, _, _ in best_passages}
         return Finding(view, None, best_passages + [(primary.unit, "context", 0.5)] * (primary.unit.unit_id not in shown),
