@@ -564,7 +564,8 @@ def test_the_named_plans_policy_that_retrieval_over_every_plan_ranks_near_the_to
             assert kwargs.get("doc_keys") is None  # every plan's policies, not only the named plan's
             return passages
         policies = {p.chunk.doc_key: SimpleNamespace(meta=SimpleNamespace(
-            payer="BCBSIL" if p.chunk.doc_key == own.chunk.doc_key else "Other", policy_id=p.chunk.doc_key))
+            payer="BCBSIL" if p.chunk.doc_key == own.chunk.doc_key else "Other", policy_id=p.chunk.doc_key,
+            title="Panniculectomy" if p.chunk.doc_key == own.chunk.doc_key else "Bariatric Surgery"))
             for p in passages}
         return Candidates(SimpleNamespace(policies=policies, search=search), Settings(corpus=WILD_DEV, index=WILD_DEV))
 
@@ -576,6 +577,33 @@ def test_the_named_plans_policy_that_retrieval_over_every_plan_ranks_near_the_to
     assert candidates_over([*others, own])._ranked_among_all(u) == []
     weak = passage("bcbsil-panniculectomy", 0.3)
     assert candidates_over([others[0], weak])._ranked_among_all(u) == []
+
+
+def test_the_named_plans_policy_below_other_plans_policies_on_the_same_service() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.candidates import AGREEMENT_POLICIES, Candidates, _one_service
+
+    titles = {f"other-{n}": "Treatment of Varicose Veins and Superficial Venous"
+              for n in range(AGREEMENT_POLICIES + 1)}
+    titles |= {"gundersen-veins": "Varicose Vein Treatment", "gundersen-lumbar": "Lumbar Spinal Fusion"}
+    policies = {k: SimpleNamespace(meta=SimpleNamespace(title=t, payer="Gundersen" if k.startswith("gundersen") else "Other",
+                                                        policy_id=k)) for k, t in titles.items()}
+
+    def passage(doc_key: str) -> SimpleNamespace:
+        return SimpleNamespace(dense=0.6, lexical=5.0, exact=False, chunk=SimpleNamespace(doc_key=doc_key, text=""))
+
+    def ranked(own: str) -> list[str]:
+        passages = [passage(f"other-{n}") for n in range(AGREEMENT_POLICIES + 1)] + [passage(own)]
+        index = SimpleNamespace(policies=policies, search=lambda *a, **k: passages)
+        candidates = Candidates(index, Settings(corpus=WILD_DEV, index=WILD_DEV))
+        return candidates._ranked_among_all(SimpleNamespace(payers=("Gundersen",), plan_free="sclerotherapy for spider veins"))
+
+    # many plans' policies on varicose veins rank first: the named plan's own one on the same service answers
+    assert ranked("gundersen-veins") == ["gundersen-veins"]
+    # a policy of the plan on another service, as far down, does not
+    assert ranked("gundersen-lumbar") == []
+    assert not _one_service(policies["gundersen-lumbar"], SimpleNamespace(meta=SimpleNamespace(title="Sacroiliac Joint Fusion")))
 
 
 def test_the_question_less_the_plans_name(engine: AnswerEngine) -> None:

@@ -109,11 +109,17 @@ class Candidates:
         for passage in self.index.search(u.plan_free, k=20):
             key = passage.chunk.doc_key
             if key in own:
-                return [key] if passage.dense >= AGREEMENT_MIN_DENSE else []
+                if passage.dense < AGREEMENT_MIN_DENSE:
+                    return []
+                # lower down, where many plans have a policy on the service: the named plan's is one of them when its
+                # title names the service the best-ranked policy's title names ("Varicose Vein Treatment" below four
+                # other plans' "Treatment of Varicose Veins ...")
+                if len(ranked) < AGREEMENT_POLICIES or _one_service(self.index.policies[ranked[0]],
+                                                                    self.index.policies[key]):
+                    return [key]
+                return []
             if key not in ranked:
                 ranked.append(key)
-                if len(ranked) >= AGREEMENT_POLICIES:
-                    return []
         return []
 
     def payers_loaded(self) -> str:
@@ -148,6 +154,18 @@ def _names_most_of(u: Understanding, text: str) -> bool:
 def _listed(names: list[str]) -> str:
     """ "A", "A and B", "A, B and C"."""
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1] if names else "none"
+
+
+def _one_service(a: PolicyRecord, b: PolicyRecord) -> bool:
+    """Two titles whose distinctive words (no generic title word) mostly agree: half of the longer's at least
+    ("Varicose Vein Treatment" / "Treatment of Varicose Veins and Superficial Venous"; never "Lumbar Spinal Fusion" /
+    "Sacroiliac Joint Fusion")."""
+    generic = lexicon.words("questions", "generic_title") | frozenset(lexicon.stem_words(
+        sorted(lexicon.words("questions", "generic_title"))))
+    words_a, words_b = (set(content_words(x.meta.title)) - generic for x in (a, b))
+    if not words_a or not words_b:
+        return False
+    return len(words_a & words_b) * 2 >= max(len(words_a), len(words_b))
 
 
 def _same_service(a: PolicyRecord, b: PolicyRecord) -> bool:
