@@ -649,3 +649,12 @@ def test_a_name_the_corpus_writes_only_in_passing_is_answered_only_by_a_policy_t
     # "cryo" for tonsils: never the criteria of the same plan's pneumatic compression policy
     answer = engine.ask("can meridian cover the tonsil freezing thing (cryo) for my teenager instead of regular surgery?")
     assert answer.verdict not in POSITIVE
+
+
+def test_a_criteria_answer_never_states_covered_over_a_quote_that_says_otherwise(engine: AnswerEngine) -> None:
+    # the best sentence, "Suction-assisted lipectomy (liposuction) used as the only technique ... is considered not
+    # medically necessary", sits after the symmetry procedures' criteria: quoted with no verdict, never "covered"
+    answer = engine.ask("Moda Health - is liposuction-only breast reduction covered, or does it have to be a standard "
+                        "reduction mammoplasty?")
+    assert answer.verdict is None
+    assert "Suction-assisted lipectomy" in answer.citations[0].quote

@@ -8,7 +8,7 @@ import re
 from ... import lexicon
 from ...models import Unit
 from ...search import LoadedIndex
-from ..safety import POSITIVE
+from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, affirms, match, rank
 from .coverage import INDICATION_MIN_MATCH, coverage, plain_criteria_question
@@ -115,6 +115,11 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
         ranked = _by_measure(view, u, [(sc, x) for sc, x in ranked if owner[x.unit_id].unit.verdict == verdict])
         score, item = ranked[0]
         statement = owner[item.unit_id]
+        if item.verdict and item.verdict not in POSITIVE | {"no_statement"} and statement.unit.verdict in POSITIVE:
+            # the best sentence states a negative position of its own ("Suction-assisted lipectomy used as the only
+            # technique ... is considered not medically necessary") under a positive statement's criteria: the two
+            # disagree, so both are quoted and the verdict is left to the reader
+            return Finding(view, None, [(item, "context", score), (statement.unit, "context", score)], item, note=UNSURE)
         return Finding(view, statement.unit.verdict, [(item, "item", score), (statement.unit, "verdict", score)], item)
     with_criteria = [s for s in view.statements if s.unit.verdict == "covered_with_criteria"] or view.statements
     statement = with_criteria[0]
