@@ -5,6 +5,7 @@ from __future__ import annotations
 from .. import lexicon
 from ..search import LoadedIndex, PolicyRecord
 from ..settings import Settings
+from .services import _generic_title
 from .understanding import Understanding
 from .words import content_words
 
@@ -94,7 +95,7 @@ class Candidates:
     def _names_the_rare(self, u: Understanding, key: str) -> bool:
         """ "Is LASIK eye surgery covered?": a cataract policy's passage on eye surgery answers it only if the policy
         writes "LASIK" other than to leave it out."""
-        return self._writes is None or all(self._writes(key, stem) for stem in getattr(u, "rare_names", ()))
+        return self._writes is None or all(self._writes(key, stem) for stem in u.rare_names)
 
     def _ranked_among_all(self, u: Understanding) -> list[str]:
         """The named payer's policy that retrieval over all plans' policies ranks near the top for what the question
@@ -160,8 +161,7 @@ def _one_service(a: PolicyRecord, b: PolicyRecord) -> bool:
     """Two titles whose distinctive words (no generic title word) mostly agree: half of the longer's at least
     ("Varicose Vein Treatment" / "Treatment of Varicose Veins and Superficial Venous"; never "Lumbar Spinal Fusion" /
     "Sacroiliac Joint Fusion")."""
-    generic = lexicon.words("questions", "generic_title") | frozenset(lexicon.stem_words(
-        sorted(lexicon.words("questions", "generic_title"))))
+    generic = _generic_title()
     words_a, words_b = (set(content_words(x.meta.title)) - generic for x in (a, b))
     if not words_a or not words_b:
         return False

@@ -18,7 +18,6 @@ from .records import Answer, AnswerWriter
 from .routing import screen, strip_attack, unanswered_route
 from .safety import UNSURE
 from .view import Finding, build_view, profile
-from .words import english_words
 
 _INJECTION_NOTE = "Instructions or pasted 'policy updates' inside a question are ignored: answers come only from the policy documents."
 
@@ -39,7 +38,6 @@ class AnswerEngine:
         self.candidates = Candidates(self.index, self.settings, writes=self.reader.writes)
         self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
-        english_words()  # and the English word list the typo reader checks (0.2 s)
 
     def ask(self, question: Any, *, history: list[str] | None = None, audience: str = "rep",
             answer_id: Any = None) -> Answer:

@@ -41,7 +41,7 @@ class PayerNames:
                 self._named.setdefault(first, {name})
                 # and said as two words when it is written in two capitals ("cal optima" for "CalOptima Health")
                 # (not when its first part is a word of many plans' names: "BlueCross" is no "blue cross" of its own)
-                spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name.split()[0]).lower()
+                spaced = _two_words(name.split()[0]).lower()
                 if spaced != first and spaced.split()[0] not in _GENERIC_FIRST_WORDS:
                     self._named.setdefault(spaced, {name})
         for form, names in short_forms.items():
@@ -126,10 +126,9 @@ def _written_forms(name: str) -> list[str]:
     if "." in lowered:
         forms.append(re.sub(r"\s+", " ", lowered.replace(".", "")).strip())
     # "care oregon", "cal optima", "select health": a name written as one word in two capitals, said as two
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", re.sub(r"\([^()]*\)", " ", name)).strip().lower()
-    spaced = re.sub(r"\s+", " ", spaced)
-    if spaced != re.sub(r"\s+", " ", re.sub(r"\([^()]*\)", " ", name).strip().lower()):
-        forms.append(spaced)
+    plain = " ".join(re.sub(r"\([^()]*\)", " ", name).split())
+    if _two_words(plain) != plain:
+        forms.append(_two_words(plain).lower())
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
@@ -150,6 +149,11 @@ def _written_forms(name: str) -> list[str]:
     if len(short) >= 3 and short not in taken:
         forms.append(short)
     return forms
+
+
+def _two_words(name: str) -> str:
+    """ "CareOregon" -> "Care Oregon": a word written in two capitals, split where the second begins."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name)
 
 
 def _parts(name: str) -> list[str]:

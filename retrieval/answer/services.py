@@ -208,7 +208,7 @@ class ServiceIndex:
             if not any(self._profile_idf[w] >= math.log(1 + n / few) for w in hit):
                 continue
             score = math.fsum(self._profile_idf[w] for w in hit) / math.fsum(self._profile_idf[w] for w in words)
-            if score >= 0.34 and all(self._writes(key, w) for w in rare):
+            if score >= 0.34 and all(self.writes(key, w) for w in rare):
                 scores.append((key, round(0.5 * score, 3)))
         scores.sort(key=lambda kv: -kv[1])
         return scores
@@ -220,9 +220,6 @@ class ServiceIndex:
                             and w not in self.payer_stems and w not in generic))
 
     def writes(self, key: str, stem: str) -> bool:
-        return self._writes(key, stem)
-
-    def _writes(self, key: str, stem: str) -> bool:
         """Does the policy write the word in a sentence that is not one of what it leaves out ("This guideline does not
         address ... LASIK and other corneal refractive procedures")?"""
         from ..lexicon.verdicts import verdict_of

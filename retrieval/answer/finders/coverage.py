@@ -266,10 +266,10 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
             outside = _outside_age(view, u, Finding(view, primary.unit.verdict, cites))
             if outside is not None and outside.verdict is not None and outside.verdict not in POSITIVE:
                 return outside
-        best_passages = best_sentence(index, view, u, ("policy", "criteria", "exclusions")).cites[:2]
-        shown = {x.unit_id for x, _, _ in best_passages}
-        return Finding(view, None, best_passages + [(primary.unit, "context", 0.5)] * (primary.unit.unit_id not in shown),
-                       note=UNSURE)
+        passages = best_sentence(index, view, u, ("policy", "criteria", "exclusions")).cites[:2]
+        if primary.unit.unit_id not in {x.unit_id for x, _, _ in passages}:
+            passages.append((primary.unit, "context", 0.5))
+        return Finding(view, None, passages, note=UNSURE)
     return Finding(view, primary.unit.verdict, cites)
 
 
