@@ -6,7 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from . import lexicon
@@ -19,12 +19,14 @@ FIELD_KINDS = {"policy_id": "id", "title": "text", "payer": "text", "line_of_bus
                "effective": "date", "reviewed": "date", "revised": "date", "ignore": "any"}
 _DATE = re.compile(
     r"(?:(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)[a-z]*\.?[ \t]+(?:\d{1,2},?[ \t]+)?\d{4}"
-    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4})",
+    r"|\d{1,2}/\d{1,2}/\d{2,4}|\d{4}-\d{2}-\d{2}|\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4}"
+    r"|\d{1,2}/\d{2}(?![\d/]))",  # Centene's clinical policies: "Date of Last Revision: 05/25"
     re.I,
 )
 # An id is one token holding a digit: "02.01.18", "2025T0522M", "MCP-337", "CG-ANC-03", "L33822"
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/]*")
 _VALUE_KINDS: dict[str, str] = {}  # a label's own value kind ("file name": a slug), filled with the labels
+_DATE_KINDS: dict[str, str] = {}  # a dated label's kind of date ("next review date": next_review), filled with them
 # the parts of a title block line or an HTML/PDF title: "Prolotherapy | Medical Policy | Premera", "X - Policy 7"
 _TITLE_PARTS = re.compile(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*")
 _SEPARATORS = {
@@ -40,33 +42,42 @@ def _labels() -> tuple[dict[str, str], dict[str, int], re.Pattern[str]]:
     fields = {row["label"]: row["field"] for row in rows}
     priority = {row["label"]: row.get("priority", 0) for row in rows}
     _VALUE_KINDS.update({row["label"]: row["value"] for row in rows if row.get("value")})
+    _DATE_KINDS.update({row["label"]: row["date"] for row in rows if row.get("date")})
     # longest first, so "policy number" wins over "policy" and "next review date" over "review date"
     alternatives = []
     for row in sorted(rows, key=lambda r: -len(r["label"])):
-        label = re.escape(row["label"]).replace(r"\ ", r"[ \t]+")
+        # a PDF's narrow header cell wraps a label ("Most Recent Review\nDate:"): one line break between its words
+        label = re.escape(row["label"]).replace(r"\ ", r"(?:[ \t]+|[ \t]*\n[ \t]*)")
         alternatives.append(rf"(?P<l{len(alternatives)}>{label}){_SEPARATORS[row.get('separator', 'colon')]}")
     pattern = re.compile(r"(?<![A-Za-z0-9])(?:\*\*|__)?(?:" + "|".join(alternatives) + ")", re.I)
     return fields, priority, pattern
+
+
+def _labelled(head: str) -> Iterator[tuple[str, str, int, tuple[int, int] | None, re.Match[str]]]:
+    """Each label of the header scan in order: its table key, as written, where it starts, and its value's span."""
+    fields, _, pattern = _labels()
+    position = 0
+    while True:
+        match = pattern.search(head, position)
+        if match is None:
+            return
+        label_key = next(g for g, v in match.groupdict().items() if v is not None)
+        label_text = match.group(label_key)
+        key = " ".join(label_text.lower().split())
+        value_span = _value(head, match.end(), _VALUE_KINDS.get(key) or FIELD_KINDS.get(fields.get(key) or "", "any"))
+        position = max(match.end(), value_span[1] if value_span else match.end())
+        yield key, label_text, match.start(label_key), value_span, match
 
 
 def header_fields(text: str) -> tuple[HeaderField, ...]:
     """The labelled values near the top of a policy that name its id, title, payer and dates. A label may share a
     line with others, stand without a colon ("Policy Number 075") or use dotted leaders; the value is read by kind
     (an id token, a date, or the rest of the line), so "MP-739 Latest Review Date: May 2024" yields two fields."""
-    fields, priority, pattern = _labels()
+    fields, priority, _ = _labels()
     head = text[:HEADER_SCAN_CHARS]
     found: dict[str, HeaderField] = {}
-    position = 0
-    while True:
-        match = pattern.search(head, position)
-        if match is None:
-            break
-        label_key = next(g for g, v in match.groupdict().items() if v is not None)
-        label_text = match.group(label_key)
-        key = " ".join(label_text.lower().split())
+    for key, label_text, label_start, value_span, _ in _labelled(head):
         name = fields.get(key)
-        value_span = _value(head, match.end(), _VALUE_KINDS.get(key) or FIELD_KINDS.get(name, "any"))
-        position = max(match.end(), value_span[1] if value_span else match.end())
         if name is None or name == "ignore" or value_span is None:
             continue
         start, end = value_span
@@ -75,8 +86,25 @@ def header_fields(text: str) -> tuple[HeaderField, ...]:
             continue
         if name in found and priority.get(key, 0) <= priority.get(found[name].label.lower(), 0):
             continue
-        label_start = match.start(label_key)
         found[name] = HeaderField(name, " ".join(label_text.split()), value, label_start, end)
+    return tuple(sorted(found.values(), key=lambda f: f.start))
+
+
+def dated_fields(text: str) -> tuple[HeaderField, ...]:
+    """Every dated label of the header by which date it is ("original", "effective" for the current version,
+    "reviewed", "revised", "next_review"), the first of each kind: what a "when was it last reviewed?" or "when is it
+    up for review?" question asks for, where the metadata keeps one effective date."""
+    _labels()
+    head = text[:HEADER_SCAN_CHARS]
+    found: dict[str, HeaderField] = {}
+    for key, label_text, label_start, _, match in _labelled(head):
+        kind = _DATE_KINDS.get(key)
+        if kind is None or kind in found:
+            continue
+        span = _value(head, match.end(), "date")
+        if span is None:
+            continue
+        found[kind] = HeaderField(kind, " ".join(label_text.split()), head[span[0]:span[1]], label_start, span[1])
     return tuple(sorted(found.values(), key=lambda f: f.start))
 
 
@@ -86,6 +114,11 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
     line_end = len(text) if line_end < 0 else line_end
     rest = text[at:line_end]
     if kind == "date":
+        if not rest.strip() and line_end < len(text):
+            # the value on the line below its label ("Date:\n02/13/2025"), as a PDF's table cells come out
+            at, line_end = line_end + 1, text.find("\n", line_end + 1)
+            line_end = len(text) if line_end < 0 else line_end
+            rest = text[at:line_end]
         m = _DATE.match(rest.lstrip())
         if not m:
             return None

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from retrieval import lexicon
+from retrieval.answer.question import _date_field
 from retrieval.answer.words import expand
 from retrieval.lexicon.verdicts import verdict_of
 from retrieval.metadata import header_fields
@@ -53,6 +54,19 @@ def test_a_header_label_is_read_as_its_field(row: lexicon.Row) -> None:
             assert fields == ()
         else:
             assert {f.label.lower(): f.name for f in fields}.get(row["label"]) == row["field"]
+
+
+@pytest.mark.parametrize("row", lexicon.rows("questions", "date_field"), ids=lambda r: r["field"])
+def test_a_dates_question_asks_for_the_date_it_names_first(row: lexicon.Row) -> None:
+    assert row.examples
+    assert {e: _date_field(e.lower()) for e in row.examples} == {e: row["field"] for e in row.examples}
+
+
+def test_the_date_named_first_wins() -> None:
+    assert _date_field("when was it last reviewed, and when is it effective?") == "reviewed"
+    assert _date_field("what's the effective date, and when was it last reviewed?") == "effective"
+    assert _date_field("when did the current version take effect?") == "effective"
+    assert _date_field("when is the policy dated?") == "reviewed"
 
 
 @pytest.mark.parametrize("row", lexicon.rows("synonyms", "synonym"), ids=lambda r: r["phrase"])

@@ -11,7 +11,7 @@ from conftest import EVAL_CORPUS, SEED, SEED_SIDECAR
 
 from retrieval.corpus import discover, load_document
 from retrieval.errors import DocumentError
-from retrieval.metadata import HEADER_SCAN_CHARS, header_fields, read_meta, sidecar_path
+from retrieval.metadata import HEADER_SCAN_CHARS, dated_fields, header_fields, read_meta, sidecar_path
 from retrieval.models import HeaderField, PolicyMeta
 
 SEED_META = PolicyMeta(
@@ -515,3 +515,22 @@ def test_a_kind_of_the_service_is_no_alias_of_it() -> None:
     text = ("The following are investigational: 1. Axial lumbar interbody fusion (AxiaLIF) using a presacral approach. "
             "Lumbar spinal fusion (LSF) is covered when ...")
     assert acronyms(text, "Lumbar Spinal Fusion") == ("LSF",)
+
+
+def test_every_dated_label_is_kept_by_which_date_it_is() -> None:
+    # the metadata keeps one effective date (the original outranks it); a question may ask for any of them
+    text = ("Original Effective Date: 04/01/2017\nCurrent Effective Date: 09/01/2025\nLast Review Date: 03/12/2025\n"
+            "Date of Last Revision: 05/25\nNext Review Date: 03/11/2026\n\nPolicy\nThe Plan covers X.")
+    assert {f.name: f.value for f in header_fields(text) if f.name in {"effective", "reviewed", "revised"}} == {
+        "effective": "04/01/2017", "reviewed": "03/12/2025", "revised": "05/25"}
+    assert {f.name: (f.label, f.value) for f in dated_fields(text)} == {
+        "original": ("Original Effective Date", "04/01/2017"), "effective": ("Current Effective Date", "09/01/2025"),
+        "reviewed": ("Last Review Date", "03/12/2025"), "revised": ("Date of Last Revision", "05/25"),
+        "next_review": ("Next Review Date", "03/11/2026")}
+
+
+def test_a_pdf_header_cell_that_wraps_its_label_and_value_is_still_read() -> None:
+    text = ("Effective Date: 04/14/2025\nOriginal Effective\nDate:\n03/30/2002\nMost Recent Review\nDate:\n"
+            "02/13/2025 Next Review: 02/2026\nDESCRIPTION\n")
+    assert {f.name: f.value for f in dated_fields(text)} == {
+        "effective": "04/14/2025", "original": "03/30/2002", "reviewed": "02/13/2025", "next_review": "02/2026"}

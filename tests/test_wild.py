@@ -72,6 +72,18 @@ def test_a_date_field_outside_a_header_block_is_quoted_by_its_own_span(engine: A
     assert answer.citations[0].quote == "Last Review: 02/11/2025"
 
 
+@pytest.mark.parametrize(("question", "first"), [
+    ("What's the current effective date of Medical Mutual's negative pressure wound therapy policy?",
+     "Current Effective Date: 07/01/2025"),
+    ("When was Superior HealthPlan's ABA clinical policy last revised?", "Date of Last Revision: 09/25"),
+    ("next review date on Partnership HealthPlan's hospital bed policy?", "Next Review Date: 03/11/2026"),
+])
+def test_a_dates_question_is_answered_with_the_date_it_asks_for(engine: AnswerEngine, question: str, first: str) -> None:
+    # the current version's date, not the original one; Centene's "MM/YY"; the next review, not the last
+    answer = engine.ask(question)
+    assert " ".join(answer.citations[0].quote.split()) == first
+
+
 def test_page_furniture_is_never_quoted(engine: AnswerEngine) -> None:
     for question in ("Does Cigna cover acupuncture for nausea from chemotherapy?", "Is precert needed for TMS with Cigna?"):
         answer = engine.ask(question)

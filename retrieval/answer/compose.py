@@ -51,6 +51,10 @@ ROUTE_MESSAGES: dict[Route, str] = {
                   "for word. I can't follow other instructions, write letters or approvals, or share my setup."),
 }
 
+# how an answer names the date a question asked for
+DATE_NAMES = {"effective": "effective", "original": "original effective", "reviewed": "review", "revised": "revision",
+              "next_review": "next review"}
+
 
 def compose(answer_id: Any, question: str, audience: Audience, u: Understanding, findings: list[Finding],
             notes: list[str], started: float, writer: AnswerWriter | None, home_payer: str | None = None,
@@ -218,7 +222,8 @@ def _say(f: Finding, u: Understanding, audience: Audience) -> str:
         first = text[quotes[0][0].start:quotes[0][0].end]
         prefix = f"{who}: {first}"
         if f.note:
-            prefix = f"{who} gives no {u.date_field} date; it shows {first}"
+            asked = DATE_NAMES.get(u.date_field or "", u.date_field)
+            prefix = f"{who} gives no {asked} date; it shows {first}"
         return prefix + "".join(f"; {text[unit.start:unit.end]}" for unit, _ in quotes[1:])
     if not quotes:
         return f"{who} does not say."

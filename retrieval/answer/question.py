@@ -102,10 +102,7 @@ class QuestionReader:
         corrected = self._correct_typos(lowered)
         expanded = expand(corrected)
         intent = _intent(expanded)
-        date_field = None
-        if intent == "dates":
-            date_field = next((row["field"] for row in lexicon.rows("questions", "date_field") if row.pattern.search(expanded)),
-                              "reviewed")
+        date_field = _date_field(expanded) if intent == "dates" else None
         payers, unknown = self._find_payers(expanded, lowered, question)
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
@@ -128,7 +125,6 @@ class QuestionReader:
             asks_when=bool(_cue("asks_when").match(question)), asks_listed=bool(_cue("asks_listed").search(question)),
             besides=bool(_cue("besides").search(question)), asks_event=bool(_cue("event").search(question)),
             asks_change=bool(_cue("asks_change").search(question)),
-            asks_current_effective="effective" in lowered and not _cue("asks_original").search(lowered),
             negated=negated, states_measure=bool(_cue("measure").search(lowered)),
             field_terms=tuple(dict.fromkeys(w for w in WORD.findall(lowered)
                                             if self._policy_frequency.get(w, 0) >= FIELD_TERM_POLICIES)),
@@ -377,3 +373,14 @@ def _intent(expanded: str) -> Intent:
                 continue
             return row["intent"]
     return "general"
+
+
+def _date_field(question: str) -> str:
+    """Which date a dates question asks for: the one it names first ("last reviewed, and when is it effective?" asks
+    the review date first), "reviewed" when it names none."""
+    named = []
+    for order, row in enumerate(lexicon.rows("questions", "date_field")):
+        match = row.pattern.search(question)
+        if match is not None:
+            named.append((match.start(), order, row["field"]))
+    return min(named)[2] if named else "reviewed"

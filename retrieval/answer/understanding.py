@@ -38,7 +38,6 @@ class Understanding:
     besides: bool = False  # "codes besides M0076": the codes named are the ones to leave out
     asks_event: bool = False  # something that happened to the policy ("what changed in 2019?")
     asks_change: bool = False  # "... and what changed?", "why"
-    asks_current_effective: bool = False  # "effective date" without "original/first"
     negated: tuple[str, ...] = ()  # stems the question says are absent: "doesn't go down my leg", "without fluoroscopy"
     states_measure: bool = False  # "pain for 2 months", "60% relief": whether the criteria are met is part of the question
     field_terms: tuple[str, ...] = ()  # the question's words that several loaded policies use ("ablation"): no product names

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from ... import lexicon
+from ...metadata import dated_fields
 from ...models import Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
@@ -12,25 +13,31 @@ from ..view import Finding, PolicyView
 from ..words import content_words
 
 
+# What answers when the policy does not write the date asked for, nearest first
+FALLBACK = {
+    "effective": ("effective", "revised", "original", "reviewed"),
+    "original": ("original", "effective"),
+    "reviewed": ("reviewed", "revised", "effective"),
+    "revised": ("revised", "reviewed", "effective"),
+    "next_review": ("next_review", "reviewed", "revised", "effective"),
+}
+
+
 def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     record = view.record
     wanted = u.date_field or "reviewed"
-    header_units = [x for x in view.units_by_section_kind.get("header", []) if x.kind in {"field", "line"}]
     event = history_event(view, u)
     if event is not None:
         return event
-    if u.asks_current_effective:
-        exact = [x for x in header_units if view.text_of(x).lower().startswith("effective date")]
-        if exact:
-            return Finding(view, None, [(exact[0], "answer", 1.0)])
-    by_name = {f.name: f for f in record.header}
-    order = [wanted] + [n for n in ("reviewed", "revised", "effective") if n != wanted]
-    fields = [by_name[n] for n in order if n in by_name]
+    by_kind = {f.name: f for f in dated_fields(record.text)}
+    order = [k for k in FALLBACK.get(wanted, (wanted,)) if k in by_kind]
+    order += [k for k in ("effective", "reviewed", "revised", "original", "next_review") if k in by_kind and k not in order]
+    fields = [by_kind[k] for k in order]
     units = {(x.start): x for x in view.units_by_section_kind.get("header", []) if x.kind == "field"}
     cites = []
     for f in fields:
         unit = next((x for x in units.values() if x.start <= f.start < x.end or f.start <= x.start < f.end), None)
-        if unit is None:
+        if unit is None or any(unit is c[0] for c in cites):
             # a field the header block did not hold ("Last Review: 02/11/2025" under a cookie notice, or on a PDF line
             # with other fields): quoted by its own span, label and value
             unit = Unit(f"field:{f.start}", "", record.doc_key, "field", "Header", "header", f.start, f.end)
