@@ -386,6 +386,7 @@ def _plan_named_in_text(text: str) -> str | None:
     kind = lexicon.pattern("documents", "document_kind")
     strong = lexicon.pattern("documents", "plan_name")
     not_first = lexicon.words("documents", "not_plan_first")
+    generic = lexicon.words("documents", "generic_name_words")
     # "Blue Cross" alone (from "Blue Cross and\nBlue Shield of Kansas" wrapped) is a brand family, no one plan
     families = _family_names()
     counts: dict[str, int] = {}
@@ -395,7 +396,8 @@ def _plan_named_in_text(text: str) -> str | None:
         # "American Medical | Association" wrapped across a line is still the association
         tail = text[match.end():match.end() + 40].split()[:1]
         if not name or not _looks_like_payer(name) or not_owner.search(" ".join([name, *tail])) or kind.search(name) \
-                or not strong.search(name) or name.split()[0].lower() in not_first or _norm(name) in families:
+                or not strong.search(name) or name.split()[0].lower() in not_first or _norm(name) in families \
+                or set(name.lower().split()) <= generic:
             continue
         key = re.sub(r"\b(?:and|&)\b|\W", "", name.lower())
         counts[key] = counts.get(key, 0) + 1
@@ -428,14 +430,31 @@ def _verdict_subject(text: str, programs: frozenset[str]) -> str | None:
     counts: dict[str, int] = {}
     generic = lexicon.words("documents", "not_plan_first")
     for match in lexicon.pattern("documents", "verdict_subject").finditer(text[:60000]):
-        name = match.group(1).strip(" .,")
-        if name.split()[0].lower() in generic or canonical_payer(name) in programs:
+        name = next(g for g in match.groups() if g).strip(" .,")
+        if name.split()[0].lower() in generic and not (match.group(1) and len(name.split()) >= 3) \
+                or canonical_payer(name) in programs:
+            # a usual first word ("Home", "Community") opens a plan's name in "It is the policy of Home State Health"
             continue
         counts[name] = counts.get(name, 0) + 1
     if not counts:
         return None
     best = max(counts, key=lambda n: counts[n])
-    return (canonical_payer(best) or best) if counts[best] >= 2 else None
+    if counts[best] < 2:
+        return None
+    if canonical_payer(best):
+        return canonical_payer(best)
+    # "the Central California Alliance for Health (the Alliance)": the name a short form the table does not know
+    # stands for
+    full = re.search(r"([A-Z][\w&.'-]*(?: (?:of |and |for |& )?[A-Z][\w&.'-]*){1,6}),? \((?:the )?" + re.escape(best) + r"\)", text)
+    if full is not None:
+        best = full.group(1)
+    return canonical_payer(best) or best
+
+
+def _states_positions(name: str, text: str) -> bool:
+    """The document writes the name as the subject of its positions ("It is the policy of Home State Health that ...")."""
+    return any((next((g for g in m.groups() if g), "") or "").lower() == name.lower()
+               for m in lexicon.pattern("documents", "verdict_subject").finditer(text[:60000]))
 
 
 def _copyright_owner(text: str) -> str | None:
@@ -492,7 +511,7 @@ def _payer_from_text(text: str) -> str | None:
         camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", line)  # "CareOregon" is built of payer words too
         # "Community Health Plan of Washington": a first word that usually opens no plan's name ("Community Health
         # Centers") still does before "Health Plan" or "Health Plan of <place>"
-        named_plan = re.search(r"\bhealth ?plans?\b", line, re.I)
+        named_plan = re.search(r"\bhealth ?plans?\b", line, re.I) or _states_positions(line, text)
         if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
                 and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
             # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case

@@ -534,3 +534,23 @@ def test_a_pdf_header_cell_that_wraps_its_label_and_value_is_still_read() -> Non
             "02/13/2025 Next Review: 02/2026\nDESCRIPTION\n")
     assert {f.name: f.value for f in dated_fields(text)} == {
         "effective": "04/14/2025", "original": "03/30/2002", "reviewed": "02/13/2025", "next_review": "02/2026"}
+
+
+@pytest.mark.parametrize(("text", "payer"), [
+    # Centene's plans state positions as "It is the policy of <plan> that"; "MO HealthNet" is Missouri's Medicaid program
+    ("Home State Health\nCLINICAL POLICY\nLine of Business: Medicaid (MO HealthNet Managed Care)\n\nPolicy/Criteria\n"
+     "I. It is the policy of Home State Health that an initial epidural steroid injection is medically necessary when:\n"
+     "IV. It is the policy of Home State Health that repeat injections are not medically necessary.\n", "Home State Health"),
+    # a department is no plan; the plan's short form stands for its name
+    ("Policy/Procedure Number: 404-1313  Lead Department:  Health Services\nTo describe the criteria the Central "
+     "California Alliance for Health (the Alliance) uses.\nThe Alliance considers a helmet medically necessary when:\n"
+     "The Alliance considers a helmet not medically necessary for ... Health Services staff review requests.\n",
+     "Central California Alliance for Health"),
+    # a Blue plan's licence notice under its name is no payer line; "Salud" is a plan word
+    ("TRIPLE-S SALUD, INC.\n1441 Ave. Roosevelt, San Juan, Puerto Rico\nIndependent Licensee of the Blue Cross Blue "
+     "Shield Association\n\nMEDICAL POLICY\nTitle: Wireless Capsule Endoscopy\nTriple-S Salud covers ...\n",
+     "Triple-S Salud"),
+])
+def test_the_payer_is_the_plan_the_document_speaks_for(text: str, payer: str, tmp_path: Path) -> None:
+    meta, _ = read_meta(text, tmp_path / "policy.txt")
+    assert meta.payer == payer

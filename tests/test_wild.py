@@ -286,7 +286,12 @@ def test_a_plans_possessive_is_no_typo(engine: AnswerEngine) -> None:
                                       # a rep's shorthand with a word between the plan and the service
                                       "HMSA criteria for Inspire hypoglossal nerve stimulation?",
                                       # a title of two one-word services names each ("Panniculectomy and Abdominoplasty")
-                                      "Paramount panniculectomy criteria?"])
+                                      "Paramount panniculectomy criteria?",
+                                      # named the way plans are, or after "covered by"; Geisinger's disclaimer writes
+                                      # "Paramount to these policies is ...", but no bariatric or TMS policy does
+                                      "Does Alliant Health Plans cover a gastric sleeve?",
+                                      "Is TMS covered by Paramount for depression?",
+                                      "Paramount bariatric surgery criteria?"])
 def test_a_plan_no_loaded_policy_belongs_to_is_not_answered_from_another(engine: AnswerEngine, question: str) -> None:
     # Wyoming's Blue plan: no loaded Blue plan serves Wyoming (payers.toml states); "Paramount ...": a rep's shorthand
     assert engine.ask(question).route == "not_in_corpus"
@@ -526,6 +531,21 @@ def test_a_plan_written_as_one_word_in_two_capitals_is_said_as_two(question: str
 
     names = PayerNames(["CalOptima Health", "CareOregon", "SelectHealth", "Kaiser Permanente"])
     assert names.find(question) == ((payer,), None)
+
+
+def test_a_word_the_services_own_policies_write_is_no_plan_in_a_reps_shorthand(engine: AnswerEngine) -> None:
+    # "EHP" is Johns Hopkins' employer plan, written in its acupuncture policy; "Inspire" is a device its policies name
+    assert engine.ask("EHP acupuncture for knee OA: after the first 6 visits, what has to be documented?").route is None
+    assert engine.reader.read("Inspire criteria for obstructive sleep apnea?", []).unknown_payer is None
+
+
+def test_a_plan_is_named_without_its_health_plan_tail() -> None:
+    from retrieval.answer.payers import PayerNames
+
+    names = PayerNames(["L.A. Care Health Plan", "Central California Alliance for Health", "Health Net"])
+    assert names.find("does la care cover a cgm?")[0] == ("L.A. Care Health Plan",)
+    assert names.find("central california alliance helmet criteria")[0] == ("Central California Alliance for Health",)
+    assert names.find("ccah blepharoplasty criteria")[0] == ("Central California Alliance for Health",)
 
 
 def test_blue_cross_names_every_blue_plan_and_the_and_in_a_blue_plans_name_is_optional() -> None:

@@ -143,6 +143,18 @@ def _written_forms(name: str) -> list[str]:
         forms.append(" ".join([short, *(w.lower() for w in parts[tail:])]))
         if short not in taken:
             forms.append(short)
+    # "L.A. Care" for "L.A. Care Health Plan", "Peach State" for "Peach State Health Plan": the name before its
+    # "Health Plan" tail, when two words or more are left
+    words = re.sub(r"\([^()]*\)", " ", name).split()
+    core = len(words)
+    while core and (words[core - 1].lower().strip(",.") in _PLAN_TAIL
+                    or core < len(words) and words[core - 1].lower() in _CONNECTORS):
+        core -= 1
+    if 2 <= core < len(words):
+        before = " ".join(words[:core]).strip(",")
+        forms.append(before.lower())
+        if "." in before:
+            forms.append(re.sub(r"\s+", " ", before.lower().replace(".", "")).strip())
     # "PHP" for "Physicians Health Plan of Northern Indiana": the initials of the name before its place
     head = re.split(r"\s+of\s+", re.sub(r"\([^()]*\)", " ", name).strip())
     short = _initials(_parts(head[0])) if len(head) == 2 else ""
@@ -168,8 +180,9 @@ def _initials(parts: list[str]) -> str:
     return "".join(c for w in parts for c in (w.replace(".", "") if "." in w else w[0])).lower()
 
 
-_CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co"}
+_CONNECTORS = {"of", "and", "the", "&", "inc", "llc", "corp", "co", "for"}
 _GENERIC_TAIL = {"health", "plan", "plans", "care", "healthcare", "insurance", "company"}
+_PLAN_TAIL = {"health", "plan", "plans", "healthplan", "healthplans", "insurance", "company", "inc", "llc"}
 
 
 def _member_places(name: str, rows: dict[str, list[str]]) -> list[str]:

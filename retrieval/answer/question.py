@@ -113,6 +113,8 @@ class QuestionReader:
         service_score = scored[0][1] if scored else 0.0
         if not payers and unknown is None and service_score >= 0.8:
             unknown = self._leading_plan(question)
+        if not payers and unknown is None and doc_keys:
+            unknown = self._named_plan(question, doc_keys)
         negated = _negated(expanded)
         # what the question says is absent is not what it asks about ("with no comorbidities")
         indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
@@ -259,7 +261,7 @@ class QuestionReader:
         if lead is None:
             return None
         word = lead.group(1).lower()
-        if word in self._vocab or word in non_indication() or word in synonyms() or word in self._payer_word_set \
+        if word in non_indication() or word in synonyms() or word in self._payer_word_set \
                 or any(word in phrase.split() for phrase in synonyms()):
             return None
         # the service comes right after the name ("Paramount bariatric surgery ...", "HMSA criteria for Inspire ..."),
@@ -269,7 +271,28 @@ class QuestionReader:
             rest = rest[1:]
         following = " ".join(rest[:4])
         scored = self._services.match(expand(following))
-        return lead.group(1) if scored and scored[0][1] >= 0.8 else None
+        if not scored or scored[0][1] < 0.8:
+            return None
+        # a word the corpus writes elsewhere ("Paramount to these policies is the member's contract") still names a
+        # plan when no policy of that service writes it; "Inspire criteria for OSA" names a device its policies write
+        if word in self._vocab and self._services.mentions([k for k, _ in scored], word):
+            return None
+        return lead.group(1)
+
+    def _named_plan(self, question: str, doc_keys: tuple[str, ...]) -> str | None:
+        """A plan named the way plans are ("Alliant Health Plans", "covered by Paramount") that is not loaded: a name
+        that the policies of the asked service never write, so it is no part of the service."""
+        not_first = lexicon.words("documents", "not_plan_first")
+        for row in lexicon.rows("payers", "plan_in_question"):
+            for found in row.pattern.finditer(question):
+                name = found.group(1)
+                first = name.split()[0].lower()
+                if first in not_first or first in self._payer_word_set or first in lexicon.words("payers", "line_of_business") \
+                        or first in non_indication() or any(first in phrase.split() for phrase in synonyms()):
+                    continue
+                if not self._services.mentions(doc_keys, name.split()[0]):
+                    return name
+        return None
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
         service = set()

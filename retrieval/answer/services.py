@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from .. import lexicon
 from .words import _content_words, english_words, expand, title_phrases
@@ -218,6 +218,11 @@ class ServiceIndex:
         generic = lexicon.words("questions", "generic_service")
         return tuple(sorted(w for w in words if w in self._rare_forms and w not in self._profile_idf
                             and w not in self.payer_stems and w not in generic))
+
+    def mentions(self, keys: Iterable[str], word: str) -> bool:
+        """Does any of these policies write the word at all ("Inspire" in a sleep apnea policy)?"""
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", re.I)
+        return any(pattern.search(self._texts.get(key, "")) for key in keys)
 
     def writes(self, key: str, stem: str) -> bool:
         """Does the policy write the word in a sentence that is not one of what it leaves out ("This guideline does not
