@@ -264,6 +264,15 @@ def parse(text: str) -> Structure:
                 last_item = len(units) - 1
                 item_indent = len(line) - len(line.lstrip(" \t"))
                 continue
+            if units and units[-1].kind == "code_row" and not CODE_ROW.match(line) and not line.lstrip().startswith("|") \
+                    and text.count("\n", units[-1].end, start) <= 1 \
+                    and len(line) - len(line.lstrip(" \t")) > units[-1].start - (text.rfind("\n", 0, units[-1].start) + 1):
+                # "90868   Therapeutic repetitive transcranial magnetic stimulation (TMS)" then, indented under its
+                # description, "treatment; subsequent delivery and management, per session": the row's wrapped line
+                row = units[-1]
+                s, e = _trim(text, row.start, end)
+                units[-1] = RawUnit("code_row", s, e, row.section_index, group=row.group)
+                continue
             if table_block and (CODE_ROW.match(line) or line.lstrip().startswith("|")):
                 flush_prose(before_list=False)
                 if re.fullmatch(r"[\s|:\-]+", line):

@@ -620,3 +620,17 @@ def test_each_row_of_a_coverage_table_states_its_own_position() -> None:
              "are met:\n1. The Member cannot swallow safely.\n")
     assert [text for kind, text, _, _ in _parsed(prose) if kind == "lead_in"] == [
         "CalOptima Health considers tube feeding Medically Necessary\nwhen all of the following criteria are met:"]
+
+
+def test_a_code_rows_wrapped_description_belongs_to_the_row() -> None:
+    text = ("Coding\n\nCPT Codes\n"
+            "  90867   Therapeutic repetitive transcranial magnetic stimulation (TMS)\n"
+            "          treatment; initial, including cortical mapping, motor threshold\n"
+            "          determination, delivery and management\n"
+            "  90868   Therapeutic repetitive transcranial magnetic stimulation (TMS)\n"
+            "          treatment; subsequent delivery and management, per session\n"
+            "\nReferences\n1. A study.\n")
+    rows = [text[u.start:u.end] for u in parse(text).units if u.kind == "code_row"]
+    assert len(rows) == 2
+    assert rows[1].startswith("90868") and rows[1].endswith("per session")
+    assert "initial" in rows[0] and "subsequent" not in rows[0]
