@@ -84,6 +84,16 @@ def test_a_dates_question_is_answered_with_the_date_it_asks_for(engine: AnswerEn
     assert " ".join(answer.citations[0].quote.split()) == first
 
 
+def test_a_title_block_line_inside_a_policy_section_is_no_passage(engine: AnswerEngine) -> None:
+    # Centene's "CLINICAL POLICY" banner leaves "Clinical Policy: ... Reference Number: CP.MP.231 ..." in a policy
+    # section; the passages that answer are the policy's criteria
+    answer = engine.ask("Home State Health member has already had 4 lumbar ESIs in the last 12 months and the doctor "
+                        "is requesting a 5th in the same region. Will it be approved?")
+    assert answer.citations and not [c.quote for c in answer.citations
+                                     if "Reference Number" in c.quote or "Effective Date" in c.quote]
+    assert "four ESI sessions" in answer.citations[0].quote
+
+
 def test_page_furniture_is_never_quoted(engine: AnswerEngine) -> None:
     for question in ("Does Cigna cover acupuncture for nausea from chemotherapy?", "Is precert needed for TMS with Cigna?"):
         answer = engine.ask(question)
@@ -546,6 +556,18 @@ def test_a_plan_is_named_without_its_health_plan_tail() -> None:
     assert names.find("does la care cover a cgm?")[0] == ("L.A. Care Health Plan",)
     assert names.find("central california alliance helmet criteria")[0] == ("Central California Alliance for Health",)
     assert names.find("ccah blepharoplasty criteria")[0] == ("Central California Alliance for Health",)
+    # one plan or many, with or without its "of"; a first word that opens many names ("home") names no plan alone
+    names = PayerNames(["Cox HealthPlans", "Community Health Plan of Washington", "Home State Health"])
+    assert names.find("will cox health plan pay for a wound vac?")[0] == ("Cox HealthPlans",)
+    assert names.find("community health plan washington microarray")[0] == ("Community Health Plan of Washington",)
+    assert names.find("does my plan cover the take home sleep test?")[0] == ()
+    assert names.find("does home state health cover dbs?")[0] == ("Home State Health",)
+
+
+def test_a_plan_name_before_its_plan_word_is_corrected_only_into_a_loaded_plans_name(engine: AnswerEngine) -> None:
+    assert engine.reader.read("Will Asprius health plan pay for a nose job?", []).payers == ("Aspirus Health Plan",)
+    u = engine.reader.read("alliant health plans acupunture for migranes covered?", [])
+    assert (u.payers, u.unknown_payer) == ((), "alliant health plans")
 
 
 def test_blue_cross_names_every_blue_plan_and_the_and_in_a_blue_plans_name_is_optional() -> None:

@@ -37,7 +37,8 @@ class PayerNames:
                 self._add(alias, name)
             # a loaded payer's own first word names it too ("Does Horizon cover ...", "my Excellus plan")
             first = name.split()[0].lower()
-            if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS:
+            # (not a word that opens many other names: "home" of "Home State Health" is the member's "take home test")
+            if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS and first not in lexicon.words("documents", "not_plan_first"):
                 self._named.setdefault(first, {name})
                 # and said as two words when it is written in two capitals ("cal optima" for "CalOptima Health")
                 # (not when its first part is a word of many plans' names: "BlueCross" is no "blue cross" of its own)
@@ -77,6 +78,11 @@ class PayerNames:
                          for group in ("payer", "family") for row in lexicon.rows("payers", group)
                          for alias in row["aliases"] if alias not in self._named]
         self.words = " ".join(self._named)
+
+    def starts_a_name(self, phrase: str) -> bool:
+        """Is the phrase a loaded plan's name, or the start of one ("community health plan" of "... of washington")?"""
+        phrase = _spaced(phrase)
+        return any(alias == phrase or alias.startswith(phrase + " ") for alias in self._named)
 
     def mentions(self, expanded: str) -> list[str]:
         """The words that name a loaded payer in the text ("bcbs of tennessee", "blue cross nc"): they name the plan,
@@ -129,6 +135,15 @@ def _written_forms(name: str) -> list[str]:
     plain = " ".join(re.sub(r"\([^()]*\)", " ", name).split())
     if _two_words(plain) != plain:
         forms.append(_two_words(plain).lower())
+    # "community health plan washington" for "Community Health Plan of Washington"
+    if re.search(r"\s+of\s+", spoken_of := plain.lower()):
+        forms.append(re.sub(r"\s+of\s+", " ", spoken_of))
+    # "cox health plan" for "Cox HealthPlans", "sentara health plan" for "Sentara Health Plans": one plan or many
+    spoken = _two_words(plain).lower()
+    if re.search(r"\bhealth plans$", spoken):
+        forms.append(spoken[:-1])
+    elif re.search(r"\bhealth plan$", spoken):
+        forms.append(spoken + "s")
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")

@@ -209,6 +209,11 @@ class QuestionReader:
             phrases = synonyms()
             candidate = next((c for c in tied if " ".join(before + [c]) in phrases or " ".join([c] + after) in phrases),
                              tied[0])
+            tail = _PLAN_TAIL_AFTER.match(lowered, match.end())
+            if tail is not None and not self._payer_names.starts_a_name(f"{candidate} {' '.join(tail.group(0).split())}"):
+                # "alliant health plans" is a plan's name as written, no typo of "alliance"; "asprius health plan" is
+                # "aspirus health plan", a loaded plan's
+                return word
             if word in english_words() and not _same_family(word, candidate):
                 return word  # "bad" is a word, not a typo of "band"; "slipped" may still read as "slippage"
             # only for words of similar length: "nee" → "knee", never "pain" → "spain"
@@ -333,6 +338,7 @@ def _same_family(word: str, other: str) -> bool:
 # A word this many loaded policies use is a term of the field ("ablation"), not one document's product name.
 FIELD_TERM_POLICIES = 3
 # Words a rep's shorthand puts between the plan and the service ("HMSA criteria for Inspire ...").
+_PLAN_TAIL_AFTER = re.compile(r"\s+(?:health\s?plans?|healthplans?|health\s?care|healthcare|insurance)\b")
 _LEAD_FILLER = frozenset({"criteria", "coverage", "policy", "requirements", "rules", "guidelines", "for", "of", "on",
                           "the", "a", "an", "-"})
 

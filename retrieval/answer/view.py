@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 
 from .. import lexicon
 from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
+from ..metadata import header_fields
 from ..search import CODE_PATTERN, LoadedIndex, PolicyRecord
 from .understanding import Understanding
 from .words import content_words
@@ -38,6 +39,7 @@ class PolicyView:
     policy_words: set[str] | None = None
     _document_frequency: dict[str, int] | None = None
     _abbreviations: dict[str, frozenset[str]] | None = None
+    _header_lines: dict[str, bool] = field(default_factory=dict)
 
     @property
     def document_frequency(self) -> dict[str, int]:
@@ -108,10 +110,21 @@ class PolicyView:
         n = max(1, len(self.unit_words))  # every unit's words are known once the frequencies are
         return math.log(1 + n / (1 + frequency.get(word, 0)))
 
+    def is_header_line(self, unit: Unit) -> bool:
+        """A title block line that a "MEDICAL POLICY" banner left inside a policy section ("Reference Number:
+        CP.MP.231  Effective Date: 01/01/26"): it holds a policy number or a date by its label, and answers no
+        question but the dates one, which reads the header fields themselves."""
+        found = self._header_lines.get(unit.unit_id)
+        if found is None:
+            found = any(f.name in _HEADER_NAMES for f in header_fields(self.text_of(unit)))
+            self._header_lines[unit.unit_id] = found
+        return found
+
     def has_code(self, unit: Unit) -> bool:
         return bool(CODE_PATTERN.search(self.text_of(unit)))
 
 
+_HEADER_NAMES = frozenset({"policy_id", "effective", "reviewed", "revised"})
 _DEFINED = re.compile(r"\(([A-Z][A-Za-z]{1,7}?)s?\)")
 _SMALL = {"of", "and", "the", "for", "with", "or", "in", "to", "a", "an", "by", "on"}
 

@@ -14,10 +14,11 @@ from ..words import content_words
 
 def best_sentence(index: LoadedIndex, view: PolicyView, u: Understanding, kinds: tuple[SectionKind, ...], *,
                   verdict: Verdict | None = None, note: str | None = None) -> Finding:
-    pool = [x for k in kinds for x in view.units_by_section_kind.get(k, []) if x.kind in {"sentence", "lead_in", "list_item"}]
+    pool = [x for k in kinds for x in view.units_by_section_kind.get(k, []) if x.kind in {"sentence", "lead_in", "list_item"}
+            and not view.is_header_line(x)]
     if not pool:
         pool = [x for x in view.all_units() if x.kind in {"sentence", "lead_in", "list_item", "code_row"}
-                and x.section_kind not in NOT_PASSAGE_SECTIONS]
+                and x.section_kind not in NOT_PASSAGE_SECTIONS and not view.is_header_line(x)]
     if not pool:
         return Finding(view, verdict, [], note=note)
     vector = index.embedder.encode_query(u.expanded)
@@ -52,7 +53,7 @@ def support(index: LoadedIndex, finding: Finding, u: Understanding, want: int = 
     cited = {(x.start, x.end) for x, _, _ in finding.cites}
     pool = [x for x in view.all_units()
             if x.kind in {"sentence", "lead_in", "list_item", "code_row"} and x.section_kind not in NOT_SUPPORT_SECTIONS
-            and (x.start, x.end) not in cited]
+            and (x.start, x.end) not in cited and (u.intent == "dates" or not view.is_header_line(x))]
     if finding.verdict in NEGATIVE:
         # a passage that argues for the service ("may relieve pain", a society's recommendation) is no support for
         # "not covered": read aloud, it says the opposite of the verdict
