@@ -94,6 +94,20 @@ def test_a_title_block_line_inside_a_policy_section_is_no_passage(engine: Answer
     assert "four ESI sessions" in answer.citations[0].quote
 
 
+@pytest.mark.parametrize(("question", "code"), [
+    # "Canister, disposable, used with suction pump" names the pump only as what it is used with
+    ("What HCPCS code does Sanford list for the NPWT pump itself?", "E2402"),
+    # "noninvasive, other than spinal applications" sets the asked spinal use apart
+    ("Which HCPCS code does Sentara list for a noninvasive spinal bone growth stimulator?", "E0748"),
+    # "each additional ... vertebral body" is an add-on code, not the one for a single level
+    ("What CPT code does BCBSKS list for kyphoplasty at a single lumbar level?", "22514"),
+    # a wrapped row keeps its description: "subsequent delivery and management, per session"
+    ("What CPT code does Presbyterian list for subsequent TMS treatment sessions?", "90868"),
+])
+def test_the_code_row_that_names_what_is_asked_comes_first(engine: AnswerEngine, question: str, code: str) -> None:
+    assert engine.ask(question).citations[0].quote.startswith(code)
+
+
 def test_page_furniture_is_never_quoted(engine: AnswerEngine) -> None:
     for question in ("Does Cigna cover acupuncture for nausea from chemotherapy?", "Is precert needed for TMS with Cigna?"):
         answer = engine.ask(question)
