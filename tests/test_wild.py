@@ -563,6 +563,13 @@ def test_a_word_the_services_own_policies_write_is_no_plan_in_a_reps_shorthand(e
     assert engine.reader.read("Inspire criteria for obstructive sleep apnea?", []).unknown_payer is None
 
 
+def test_the_named_plans_policy_that_writes_a_rare_word_of_the_question_answers(engine: AnswerEngine) -> None:
+    # "Inspire" is written by three policies; UCare's hypoglossal nerve policy ranks below other plans' implant
+    # policies by meaning ("prior authorization ... implantation"), but it names the device asked about
+    answer = engine.ask("Does UCare require prior authorization for Inspire implantation?")
+    assert answer.route is None and answer.citations[0].payer == "UCare"
+
+
 def test_a_plan_is_named_without_its_health_plan_tail() -> None:
     from retrieval.answer.payers import PayerNames
 
@@ -645,6 +652,21 @@ def test_the_named_plans_policy_that_retrieval_over_every_plan_ranks_near_the_to
     assert candidates_over([*others, own])._ranked_among_all(u) == []
     weak = passage("bcbsil-panniculectomy", 0.3)
     assert candidates_over([others[0], weak])._ranked_among_all(u) == []
+
+    # lower down, it still answers when it writes a word of the question that few policies write at all (a device's
+    # name: "Inspire" in 3 of 164 dev policies)
+    def with_text(candidates: Candidates, text: str, frequency: dict[str, int]) -> Candidates:
+        candidates.index.policies[own.chunk.doc_key].text = text
+        candidates.index.policy_frequency = frequency
+        return candidates
+
+    u = SimpleNamespace(payers=("BCBSIL",), plan_free="is prior auth needed for the inspire implant?")
+    assert with_text(candidates_over([*others, own]), "... the Inspire system ...",
+                     {"inspire": 3})._ranked_among_all(u) == ["bcbsil-panniculectomy"]
+    assert with_text(candidates_over([*others, own]), "... the Inspire system ...",
+                     {"inspire": 9})._ranked_among_all(u) == []  # a word many policies write names no one service
+    assert with_text(candidates_over([*others, own]), "... no device named ...",
+                     {"inspire": 3})._ranked_among_all(u) == []
 
 
 def test_the_named_plans_policy_below_other_plans_policies_on_the_same_service() -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from .. import lexicon
 from ..search import LoadedIndex, PolicyRecord
 from ..settings import Settings
 from .services import _generic_title
 from .understanding import Understanding
-from .words import content_words
+from .words import content_words, non_indication
 
 # Answering from retrieval alone (no service, code or policy named) needs a passage this close in meaning and in
 # words; calibrated on evals/gold.jsonl.
@@ -23,6 +25,7 @@ SERVICE_NAMED = 0.8
 # this way, 0 of 110 that no policy of the plan answers).
 AGREEMENT_POLICIES = 4
 AGREEMENT_MIN_DENSE = 0.40
+RARE_NAME_POLICIES = 3  # a question word at most this many policies write names what is asked (a device, a product)
 
 
 class Candidates:
@@ -116,12 +119,22 @@ class Candidates:
                 # title names the service the best-ranked policy's title names ("Varicose Vein Treatment" below four
                 # other plans' "Treatment of Varicose Veins ...")
                 if len(ranked) < AGREEMENT_POLICIES or _one_service(self.index.policies[ranked[0]],
-                                                                    self.index.policies[key]):
+                                                                    self.index.policies[key]) \
+                        or self._writes_rare_word(key, u.plan_free):
                     return [key]
                 return []
             if key not in ranked:
                 ranked.append(key)
         return []
+
+    def _writes_rare_word(self, key: str, question: str) -> bool:
+        """The named plan's policy writes a word of the question that few policies write at all ("Inspire", in 3 of
+        164): a name of what is asked, which ranks by meaning below other plans' policies on nearby services."""
+        frequency = getattr(self.index, "policy_frequency", None) or {}
+        rare = [w for w in dict.fromkeys(re.findall(r"[a-z][a-z-]{3,}", question.lower()))
+                if 1 <= frequency.get(w, 0) <= RARE_NAME_POLICIES and w not in non_indication()]
+        text = self.index.policies[key].text if rare else ""
+        return any(re.search(rf"(?<![A-Za-z]){re.escape(w)}(?![A-Za-z])", text, re.I) for w in rare)
 
     def payers_loaded(self) -> str:
         return _listed(sorted(self._by_payer))
