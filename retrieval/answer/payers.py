@@ -133,13 +133,13 @@ def _written_forms(name: str) -> list[str]:
         forms.append(re.sub(r"\s+", " ", lowered.replace(".", "")).strip())
     # "care oregon", "cal optima", "select health": a name written as one word in two capitals, said as two
     plain = " ".join(re.sub(r"\([^()]*\)", " ", name).split())
-    if _two_words(plain) != plain:
-        forms.append(_two_words(plain).lower())
-    # "community health plan washington" for "Community Health Plan of Washington"
-    if re.search(r"\s+of\s+", spoken_of := plain.lower()):
-        forms.append(re.sub(r"\s+of\s+", " ", spoken_of))
-    # "cox health plan" for "Cox HealthPlans", "sentara health plan" for "Sentara Health Plans": one plan or many
     spoken = _two_words(plain).lower()
+    if spoken != plain.lower():
+        forms.append(spoken)
+    # "community health plan washington" for "Community Health Plan of Washington"
+    if re.search(r"\s+of\s+", plain, re.I):
+        forms.append(re.sub(r"\s+of\s+", " ", plain.lower()))
+    # "cox health plan" for "Cox HealthPlans", "sentara health plan" for "Sentara Health Plans": one plan or many
     if re.search(r"\bhealth plans$", spoken):
         forms.append(spoken[:-1])
     elif re.search(r"\bhealth plan$", spoken):
