@@ -38,6 +38,7 @@ APP_TITLE = "Policy Q&A"
 # The only styling the pages add: static CSS (no markup, nothing from a user or a document) for what the theme
 # cannot say: the copy button and heading links visible to keyboard users, and a focus ring on every control.
 STYLESHEET = Path(__file__).resolve().parent / "views" / "app.css"
+SCROLL_TO_FRAGMENT = Path(__file__).resolve().parent / "views" / "scroll_to_fragment.html"  # see the file
 APP_ICON = "🩺"
 AUDIENCE_TITLE = {"member": "Ask about a medical policy", "rep": "Policy Q&A — rep console"}
 AUDIENCE_INTRO = {
@@ -746,6 +747,7 @@ def render_policy_page() -> None:
     spans = policy_spans(params.get("hl", ""), len(text))
     at = params.get("at", "")
     target = int(at) if at.isdigit() and int(at) < len(text) else (spans[0][0] if spans else None)
+    opened_at_quote = target is not None
 
     st.title(f"{meta.payer} medical policy {meta.policy_id}: {meta.title}", anchor=False)
     dates = [f"{label} {value}" for label, value in (("reviewed", meta.reviewed), ("revised", meta.revised),
@@ -777,6 +779,8 @@ def render_policy_page() -> None:
             target = None
         elif text[start:end].strip():
             st.markdown(highlighted_markdown(text, start, end, spans))
+    if opened_at_quote:  # Streamlit's own scroll to the quote's anchor can come too early on a busy machine
+        st.html(SCROLL_TO_FRAGMENT, unsafe_allow_javascript=True)
 
 
 # ---------------------------------------------------------------- entry point

@@ -406,13 +406,22 @@ def assert_inert(at: AppTest) -> None:
 def test_no_unsafe_html_anywhere_in_the_front_end() -> None:
     for path in [APP, *sorted((ROOT / "views").glob("*.py"))]:
         source = path.read_text(encoding="utf-8")
-        # the one st.html call loads the static stylesheet (a Path, so Streamlit wraps it in <style>): no markup
+        # the two st.html calls load static files, never text from a policy, a question or a URL: the stylesheet (a
+        # Path, so Streamlit wraps it in <style>) and the script that scrolls the whole policy to its quote
         source = source.replace("st.html(STYLESHEET)", "", 1 if path == APP else 0)
-        assert "unsafe_allow_html" not in source and "st.html" not in source and "components" not in source, path
+        source = source.replace("st.html(SCROLL_TO_FRAGMENT, unsafe_allow_javascript=True)", "", 1 if path == APP else 0)
+        assert "unsafe_allow" not in source and "st.html" not in source and "components" not in source, path
     import app
 
     css = app.STYLESHEET.read_text(encoding="utf-8")
     assert app.STYLESHEET.suffix == ".css" and "<" not in css and "url(" not in css and "@import" not in css
+    script = app.SCROLL_TO_FRAGMENT.read_text(encoding="utf-8")
+    # one inline script that only reads the fragment and scrolls: it writes no markup and loads nothing
+    assert script.strip().startswith("<script>") and script.strip().endswith("</script>")
+    assert script.count("<script") == 1 and "src=" not in script
+    for risky in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(", "Function(", "fetch(",
+                  "XMLHttpRequest", "import(", "location.href =", "location.assign", "postMessage"):
+        assert risky not in script, risky
 
 
 def test_md_escape_makes_every_markdown_construct_inert() -> None:

@@ -257,6 +257,10 @@ def test_issue12_axe_passes_before_and_after_an_answer_and_on_the_whole_policy(
             policy.wait_for_timeout(200)
         assert box and box["y"] >= 0 and box["y"] + box["height"] <= height / 2, \
             f"the policy page must open scrolled to the quote, which is at {box} in a {height}px window"
+        policy.mouse.move(640, 400)
+        policy.mouse.wheel(0, -300)  # the reader scrolls up: the page must not pull them back to the quote
+        policy.wait_for_timeout(1500)
+        assert quote.bounding_box()["y"] > box["y"] + 100, "the page scrolled back to the quote after the reader scrolled"
         assert policy.get_by_role("heading", name="Rationale").count() == 1  # the whole policy, with its headings
         shot(policy, f"{view}-whole-policy")
         check_axe(policy, f"{view} whole policy", axe_report)
