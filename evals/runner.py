@@ -17,6 +17,8 @@ from retrieval.errors import PolicyQAError
 from retrieval.settings import PROJECT_ROOT, Settings
 
 from . import metrics
+from .documents import document_figures
+from .documents import format_line as format_documents
 from .metrics import Figures, SourceTexts
 
 EVALS = Path(__file__).resolve().parent
@@ -158,17 +160,21 @@ def run_eval(
 
     figures = {name: metrics.compute(list(zip(items, answers, strict=True)), texts, walls)
                for name, (answers, walls) in systems.items()}
+    truth = gold_path.parent / "documents.jsonl"  # the wild splits' record of what each document's header says
+    read = document_figures(engine.index, truth) if truth.is_file() else None
     misses = gate_misses(figures["ours"], floors)
     if baseline_floor and "baseline" in figures:
         misses += below_baseline(figures["ours"], figures["baseline"])
     if summary is not None:
-        summary.update(figures=figures, misses=misses, questions=len(items))
+        summary.update(figures=figures, misses=misses, questions=len(items), documents=read)
 
     print(format_table(figures["ours"], figures.get("baseline"), floors))
+    if read is not None:
+        print(format_documents(gold_path.parent.name, read))
     out.mkdir(parents=True, exist_ok=True)
     report = build_report(items, systems, figures, floors, misses, texts, {
         "gold": display_path(gold_path), "corpus": display_path(corpus), "index": display_path(eval_settings.index),
-        "home_payer": home_payer, "embedder": embedder.name, "baseline_chunks": naive_chunks,
+        "home_payer": home_payer, "embedder": embedder.name, "baseline_chunks": naive_chunks, "documents_read": read,
     })
     (out / "report.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     write_chart(figures["ours"], figures.get("baseline"), floors, out / "chart.png")
@@ -200,6 +206,9 @@ def run_suites(settings: Settings, names: Sequence[str], *, out: Path | None = N
                  index=base_index / suite.name, thresholds=suite.thresholds, home_payer=suite.home_payer,
                  baseline_floor=suite.baseline_floor, summary=results[name])
     print("\n" + format_summary(results))
+    for name, result in results.items():
+        if result.get("documents"):
+            print(format_documents(name, result["documents"]))
     for name in names:
         if SUITES[name].twins:
             line = twin_agreement(SUITES[name], out)

@@ -269,3 +269,29 @@ def test_baseline_verdict_is_the_first_sentence_of_the_top_chunk_that_states_one
              "applications. Acupuncture is covered.")
     assert first_verdict(chunk) == "investigational"
     assert first_verdict("Prior approval: Not applicable.") is None
+
+
+def test_document_figures_count_a_payer_read_as_the_file_name_as_misread(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from evals.documents import document_figures, format_line
+    from retrieval.models import PolicyMeta
+
+    def record(source: str, payer: str, policy_id: str) -> SimpleNamespace:
+        return SimpleNamespace(source=source, meta=PolicyMeta(policy_id=policy_id, title="Knee Arthroscopy", payer=payer))
+
+    index = SimpleNamespace(policies={
+        "a": record("corpus/bcbsmt-sur705.044-knee.html", "Bcbsmt", "SUR705.044"),  # the file name's payer
+        "b": record("corpus/quartz-mp-146-sleep.html", "Quartz Health Solutions", "MP 146"),
+        "c": record("corpus/hf-0141-proton.html", "Medicaid", "HFMP-0141"),  # a program, not the plan
+    }, payer_variants={})
+    truth = tmp_path / "documents.jsonl"
+    truth.write_text("\n".join(json.dumps(row) for row in [
+        {"file": "bcbsmt-sur705.044-knee.html", "payer": "Blue Cross and Blue Shield of Montana", "policy_id": "SUR705.044"},
+        {"file": "quartz-mp-146-sleep.html", "payer": "Quartz Health Solutions, Inc.", "policy_id": "MP-146"},
+        {"file": "hf-0141-proton.html", "payer": "Healthfirst", "policy_id": "HFMP-0141"},
+        {"file": "not-loaded.pdf", "payer": "Aetna", "policy_id": "0001"},
+    ]) + "\n", encoding="utf-8")
+    figures = document_figures(index, truth)
+    assert figures == {"documents": 3, "payer": 1, "policy_id": 3}
+    assert format_line("wild-dev", figures) == "wild-dev documents (3): payer read 1/3, policy number 3/3"
