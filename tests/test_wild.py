@@ -557,6 +557,70 @@ def test_a_plan_written_as_one_word_in_two_capitals_is_said_as_two(question: str
     assert names.find(question) == ((payer,), None)
 
 
+@pytest.mark.parametrize(("question", "payer"), [("mercycare speech therapy for my son", "Mercy Care"),
+                                                 ("is it covered by peachstate?", "Peach State Health Plan"),
+                                                 ("does homestate cover it", "Home State Health")])
+def test_a_plans_two_word_name_written_as_one_word(question: str, payer: str) -> None:
+    from retrieval.answer.payers import PayerNames
+
+    names = PayerNames(["Mercy Care", "Peach State Health Plan", "Home State Health", "Health Net"])
+    assert names.find(question) == ((payer,), None)
+
+
+@pytest.mark.parametrize(("question", "payer"), [
+    ("Will Inland Empire Health Plan pay for a cochlear implant for tinnitus?", "IEHP"),
+    ("does inland empire health cover TMS for depression", "IEHP"),
+    ("Does BCNEPA cover arthroscopic lavage for knee osteoarthritis?", "Blue Cross of Northeastern Pennsylvania"),
+    ("Is meniscus repair covered by BCNEPA for a 25 year old?", "Blue Cross of Northeastern Pennsylvania"),
+])
+def test_a_loaded_plan_named_by_its_letters(engine: AnswerEngine, question: str, payer: str) -> None:
+    # the plan's name spelled out for a plan loaded by its initials, and the initials of a plan loaded by its name;
+    # the words that name it are not asked about
+    u = engine.reader.read(question, [])
+    assert u.payers == (payer,) and u.unknown_payer is None
+    assert not {"inland", "empir", "bcnepa"} & set(u.content)
+    assert engine.ask(question).route is None
+
+
+def test_letters_in_order_need_every_words_initial() -> None:
+    from retrieval.answer.payers import PayerNames
+
+    names = PayerNames(["Blue Cross of Northeastern Pennsylvania", "Blue Cross Blue Shield of Arizona", "IEHP"])
+    assert names.by_initials("bcnepa", "")[0] == "Blue Cross of Northeastern Pennsylvania"
+    assert names.by_initials("bcbsaz", "")[0] == "Blue Cross Blue Shield of Arizona"
+    assert names.by_initials("hmsa", "") is None and names.by_initials("BCBSWY", "") is None
+    assert names.by_initials("Empire Health Plan", "will inland empire health plan pay")[0] == "IEHP"
+    assert names.by_initials("Fallon Health", "does fallon health cover it") is None
+
+
+def test_a_follow_up_stays_with_the_policy_the_first_turn_was_answered_from(engine: AnswerEngine) -> None:
+    # "Synvisc-One" names no policy title or alias: the first turn is answered from the plan's hyaluronic acid policy
+    # by retrieval, and "And Monovisc?" stays with it instead of being off topic
+    first = "Does Jefferson Health Plans cover Synvisc-One for knee OA?"
+    answered_from = engine.ask(first).citations[0]
+    assert answered_from.payer == "Jefferson Health Plans"
+    answer = engine.ask("And Monovisc?", history=[first])
+    assert answer.route is None and answer.citations[0].policy_id == answered_from.policy_id
+
+
+def test_an_age_past_an_inclusive_limit_is_no_covered(engine: AnswerEngine) -> None:
+    # "The individual is age 50 or younger" holds a 25-year-old; "and if he's 55?" falls past it
+    first = "Does BCNEPA cover knee arthroscopy for meniscal repair for a 25 year old with a peripheral tear?"
+    assert engine.reader.read("and if he's 55?", [first]).age == 55
+    answer = engine.ask("and if he's 55?", history=[first])
+    assert answer.verdict == "not_medically_necessary"
+    assert any(c.quote == "The individual is age 50 or younger; AND" for c in answer.citations)
+
+
+def test_a_typo_is_never_fixed_into_a_plans_name(engine: AnswerEngine) -> None:
+    # "speach" is as near "peach" (Peach State Health Plan) as "speech": the corpus's word, not a plan
+    u = engine.reader.read("mercycare speach therapy for my son who stutters, hes 8. is it covered", [])
+    assert u.payers == ("Mercy Care",) and "speech therapy" in u.expanded
+    assert u.doc_keys and "speech" in u.doc_keys[0]
+    # before a plan's tail a fix still makes the plan's name
+    assert engine.reader.read("does asprius health plan cover septoplasty?", []).payers == ("Aspirus Health Plan",)
+
+
 def test_a_word_the_services_own_policies_write_is_no_plan_in_a_reps_shorthand(engine: AnswerEngine) -> None:
     # "EHP" is Johns Hopkins' employer plan, written in its acupuncture policy; "Inspire" is a device its policies name
     assert engine.ask("EHP acupuncture for knee OA: after the first 6 visits, what has to be documented?").route is None

@@ -36,6 +36,7 @@ class AnswerEngine:
                                      policy_frequency=getattr(self.index, "policy_frequency", None),
                                      payer_variants=getattr(self.index, "payer_variants", None))
         self.candidates = Candidates(self.index, self.settings, writes=self.reader.writes)
+        self.reader.resolve = self.candidates.select
         self._code_reader = None
         self.index.embedder.encode_query("warm up")  # load the model here, not on the first caller's question
 

@@ -91,6 +91,22 @@ class PayerNames:
             return []
         return [m.group(0) for m in self._pattern.finditer(_spaced(expanded))]
 
+    def by_initials(self, unknown: str, expanded: str) -> tuple[str, str] | None:
+        """(the loaded plan, the words of the question that name it) when an unknown name stands for one plan by its
+        letters: "Inland Empire Health Plan" for a plan loaded as "IEHP", "BCNEPA" for "Blue Cross of Northeastern
+        Pennsylvania". A word before the name may start it ("inland", which the name's shape leaves out)."""
+        unknown = _spaced(unknown.lower())
+        if " " in unknown:
+            before = re.search(rf"([a-z]+)\s+{re.escape(unknown)}", _spaced(expanded.lower()))
+            tries = [unknown] + ([f"{before.group(1)} {unknown}"] if before else [])
+            # said without its "Plan" ("Inland Empire Health" for IEHP) too
+            forms = {form: t for t in tries for form in (_initials(_parts(t)), _initials(_parts(t)) + "p")}
+            hits = {(name, forms[name.split()[0].lower()]) for name in self.loaded
+                    if re.fullmatch(r"[A-Z]{3,6}", name.split()[0]) and name.split()[0].lower() in forms}
+        else:
+            hits = {(name, unknown) for name in self.loaded if _letters_in_order(unknown, _parts(name))}
+        return next(iter(hits)) if len(hits) == 1 else None
+
     def _add(self, alias: str, name: str) -> None:
         self._named.setdefault(_spaced(alias), set()).add(name)
 
@@ -144,6 +160,11 @@ def _written_forms(name: str) -> list[str]:
         forms.append(spoken[:-1])
     elif re.search(r"\bhealth plan$", spoken):
         forms.append(spoken + "s")
+    # "mercycare" for "Mercy Care", "healthnet" for "Health Net", "peachstate" for "Peach State Health Plan": the name
+    # before its tail, or its first two words, written as one word
+    bare = [w for w in re.findall(r"[a-z][a-z.'&-]*", plain.lower()) if w not in _CONNECTORS]
+    if len(bare) >= 2 and bare[0] not in _GENERIC_FIRST_WORDS:
+        forms.append("".join(bare[:2]).replace(".", ""))
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
@@ -176,6 +197,34 @@ def _written_forms(name: str) -> list[str]:
     if len(short) >= 3 and short not in taken:
         forms.append(short)
     return forms
+
+
+def _letters_in_order(acronym: str, parts: list[str]) -> bool:
+    """ "bcnepa" in Blue Cross (of) NorthEastern PennsylvAnia: every word's first letter, in order, with more letters
+    of a word after its first; at least three words, and the acronym no longer than twice their number."""
+    words = [w.lower().replace(".", "") for w in parts]
+    if len(words) < 3 or not 3 <= len(acronym) <= 2 * len(words) or not acronym.isalpha():
+        return False
+
+    def fits(i: int, j: int) -> bool:  # acronym[i:] from words[j:]
+        if j == len(words):
+            return i == len(acronym)
+        word = words[j]
+        if i == len(acronym) or acronym[i] != word[0]:
+            return False
+        # take the first letter and then any letters of the word in order, then go on with the next word
+        at, k = 1, i + 1
+        while True:
+            if fits(k, j + 1):
+                return True
+            if k == len(acronym):
+                return False
+            found = word.find(acronym[k], at)
+            if found == -1:
+                return False
+            at, k = found + 1, k + 1
+
+    return fits(0, 0)
 
 
 def _two_words(name: str) -> str:

@@ -49,6 +49,9 @@ class QuestionReader:
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
         self._payer_names = PayerNames((p.meta.payer for p in policies.values()), payer_variants)
+        # the policy an earlier turn was answered from, when its words name no service ("Does Jefferson Health Plans
+        # cover Synvisc-One?" is answered from the plan's hyaluronic acid policy found by retrieval); the engine sets it
+        self.resolve: Callable[[Understanding], list[str]] | None = None
         surface: set[str] = set()
         for p in policies.values():
             surface |= set(WORD.findall(" ".join([p.meta.title, *p.meta.aliases]).lower()))
@@ -80,9 +83,20 @@ class QuestionReader:
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
         if history:
-            current = self._with_history(current, [self._read_one(turn) for turn in history[-6:]])
-        return replace(current, plan_free=self._without_plans(current.expanded, current.payers),
-                       rare_names=self._services.rare_names(set(_content_words(current.expanded))))
+            current = self._with_history(current, [self._answered_from(self._read_one(turn)) for turn in history[-6:]])
+        return self._finished(current)
+
+    def _finished(self, u: Understanding) -> Understanding:
+        return replace(u, plan_free=self._without_plans(u.expanded, u.payers),
+                       rare_names=self._services.rare_names(set(_content_words(u.expanded))))
+
+    def _answered_from(self, turn: Understanding) -> Understanding:
+        """An earlier turn that asked about something no policy title or alias names takes the policy it was answered
+        from, so that "And Monovisc?" stays with it."""
+        if self.resolve is None or turn.doc_keys or turn.policy_ids or turn.codes or not turn.content:
+            return turn
+        keys = self.resolve(self._finished(turn))
+        return replace(turn, doc_keys=tuple(keys[:1])) if keys else turn
 
     def writes(self, key: str, stem: str) -> bool:
         """Does the policy write the word, other than to leave it out?"""
@@ -104,6 +118,14 @@ class QuestionReader:
         intent = _intent(expanded)
         date_field = _date_field(expanded) if intent == "dates" else None
         payers, unknown = self._find_payers(expanded, lowered, question)
+        if not payers and unknown is not None:
+            # a loaded plan named by its letters: "Inland Empire Health Plan" for IEHP, "BCNEPA" for Blue Cross of
+            # Northeastern Pennsylvania; the question then reads with the plan's own name, which is not asked about
+            lettered = self._payer_names.by_initials(unknown, expanded)
+            if lettered is not None:
+                plan, words = lettered
+                expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
+                payers, unknown = (plan,), None
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
         scored = self._services.match(expanded)
@@ -201,15 +223,23 @@ class QuestionReader:
             found = process.extract(word, self._vocab_words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=5)
             if not found:
                 return word
-            tied = [c for c, score, _ in found if score == found[0][1]]
+            tail = _PLAN_TAIL_AFTER.match(lowered, match.end())
             before = lowered[:match.start()].split()[-1:]
             after = lowered[match.end():].split()[:1]
+            if tail is None and found[0][0] in self._payer_word_set:
+                # "mercycare speach therapy": a fix that makes a plan's word ("peach" of Peach State) gives way to one
+                # that makes a phrase the policies write ("speech therapy") where the plan's word makes none
+                others = [c for c, _, _ in found if c not in self._payer_word_set]
+                written = next((c for c in others if self._writes_phrase(before + [c]) or self._writes_phrase([c] + after)), None)
+                if written is not None and not (self._writes_phrase(before + [found[0][0]])
+                                                or self._writes_phrase([found[0][0]] + after)):
+                    found = [f for f in found if f[0] == written]
+            tied = [c for c, score, _ in found if score == found[0][1]]
             # of corrections as close, the one that makes a phrase people use: "back stimulater" is a "back
             # stimulator", not "back stimulated"
             phrases = synonyms()
             candidate = next((c for c in tied if " ".join(before + [c]) in phrases or " ".join([c] + after) in phrases),
                              tied[0])
-            tail = _PLAN_TAIL_AFTER.match(lowered, match.end())
             if tail is not None and not self._payer_names.starts_a_name(f"{candidate} {' '.join(tail.group(0).split())}"):
                 # "alliant health plans" is a plan's name as written, no typo of "alliance"; "asprius health plan" is
                 # "aspirus health plan", a loaded plan's
@@ -220,6 +250,15 @@ class QuestionReader:
             return candidate if abs(len(candidate) - len(word)) <= 2 else word
 
         return WORD.sub(fix, lowered)
+
+    def _writes_phrase(self, words: list[str]) -> bool:
+        """Does any loaded policy write these two words together ("speech therapy")? Read only when a typo could be
+        fixed into a plan's word, so the policies' texts are scanned rarely."""
+        words = [w.strip("?,.!:;()'\"") for w in words]
+        if len(words) != 2 or not all(words):
+            return False
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(words[0])}[\s-]+{re.escape(words[1])}(?![A-Za-z])", re.I)
+        return any(pattern.search(p.text) for p in self._policies.values())
 
     def _find_policy_ids(self, lowered: str) -> tuple[str, ...]:
         """Policy numbers named in the question ("02.01.18"), as whole tokens, in the corpus's order."""
@@ -257,6 +296,12 @@ class QuestionReader:
                 if word not in self._vocab and word not in non_indication() and word not in self._payer_names.words.split() \
                         and not any(word in phrase.split() for phrase in synonyms()):
                     unknown = named.group(0)  # as the question writes it ("HMSA", "SummaCare")
+        if not payers and unknown is None:
+            # "Is meniscus repair covered by BCNEPA ...": a capitalised short form anywhere, when its letters spell one
+            # loaded plan's name (the caller reads it as that plan)
+            unknown = next((token for token in re.findall(r"\b[A-Z]{4,7}\b", question_text)
+                            if token.lower() not in english_words()
+                            and self._payer_names.by_initials(token, expanded) is not None), None)
         return payers, unknown
 
     def _leading_plan(self, question: str) -> str | None:

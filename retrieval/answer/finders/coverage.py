@@ -57,8 +57,11 @@ def _age_fits(months: int, sentence: str) -> bool:
     for m in lexicon.pattern("documents", "age_below").finditer(s):
         if _measured(s, m):
             continue
-        if months < _months(m.group(1), m.group(2)):
-            return True
+        if m.group(1):  # "younger than 13"
+            if months < _months(m.group(1), m.group(2)):
+                return True
+        elif months <= _months(m.group(3), m.group(4)) + (0 if (m.group(4) or "").startswith("month") else 11):
+            return True  # "age 50 or younger": up to 50 years and 11 months
     for m in lexicon.pattern("documents", "age_above").finditer(s):
         if _measured(s, m):
             continue
