@@ -24,7 +24,7 @@ _DATE = re.compile(
     re.I,
 )
 # An id is one token holding a digit: "02.01.18", "2025T0522M", "MCP-337", "CG-ANC-03", "L33822"
-_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/]*")
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9.\-_/]*(?::\d{1,3}(?![\d:]))?")  # "BI418:00": a number and its version
 _VALUE_KINDS: dict[str, str] = {}  # a label's own value kind ("file name": a slug), filled with the labels
 _DATE_KINDS: dict[str, str] = {}  # a dated label's kind of date ("next review date": next_review), filled with them
 # the parts of a title block line or an HTML/PDF title: "Prolotherapy | Medical Policy | Premera", "X - Policy 7"

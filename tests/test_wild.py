@@ -57,7 +57,7 @@ def test_a_loaded_payer_without_the_service_is_told_who_has_it(engine: AnswerEng
 def test_policies_that_disagree_are_each_quoted_with_no_single_verdict(engine: AnswerEngine) -> None:
     answer = engine.ask("Is hyperbaric oxygen therapy covered for decompression sickness?")
     assert answer.verdict is None
-    listing = {"CG-MED-73", "20.29", "Chapter 7, Section 20.1", "CAM 20112", "CP.MP.27", "AHP-MP-112"}
+    listing = {"CG-MED-73", "20.29", "Chapter 7, Section 20.1", "CAM 20112", "CP.MP.27", "AHP-MP-112", "MCP-0112", "MED-042"}
     assert len(listing & set(_policy_ids(answer))) >= 3
     assert "differ" in answer.answer
 
@@ -610,6 +610,45 @@ def test_an_age_past_an_inclusive_limit_is_no_covered(engine: AnswerEngine) -> N
     answer = engine.ask("and if he's 55?", history=[first])
     assert answer.verdict == "not_medically_necessary"
     assert any(c.quote == "The individual is age 50 or younger; AND" for c in answer.citations)
+
+
+def test_an_everyday_word_names_a_plan_only_where_it_is_written_as_a_name() -> None:
+    from retrieval.answer.payers import PayerNames
+
+    # "scan", "mass" and "sharp" are written by many policies of other plans: ordinary words of this corpus
+    frequency = {"scan": 12, "mass": 9, "sharp": 5, "aetna": 2}
+    names = PayerNames(["SCAN Health Plan", "Mass General Brigham Health Plan", "Sharp Health Plan", "Aetna"],
+                       policy_frequency=frequency)
+
+    def find(question: str) -> tuple[str, ...]:
+        return names.find(question.lower(), question)[0]
+
+    assert find("What about a DXA body composition scan to measure fat and lean mass?") == ()
+    assert find("i have sharp pain in my knee, is PT covered by aetna?") == ("Aetna",)
+    assert find("aetna prolo criteria?") == ("Aetna",)  # a name no other plan's policies write needs no context
+    assert find("Does SCAN cover a LifeVest?") == ("SCAN Health Plan",)
+    assert find("is the wearable defib covered by scan?") == ("SCAN Health Plan",)
+    assert find("scan members: is the wearable defib covered") == ("SCAN Health Plan",)
+    assert find("does sharp cover a knee scope") == ("Sharp Health Plan",)
+    assert find("my mass general brigham plan covers it?") == ("Mass General Brigham Health Plan",)
+    # without a question's own words (a payer filter), the word alone still names the plan
+    assert names.find("scan")[0] == ("SCAN Health Plan",)
+
+
+def test_a_follow_up_about_a_use_the_conversations_policy_names_stays_with_it(engine: AnswerEngine) -> None:
+    # "hip" names hip arthroscopy, which Presbyterian has no policy on; its bone growth stimulator policy names
+    # avascular necrosis among its investigational uses
+    first = "Presbyterian bone growth stimulator for a failed ankle fusion - covered?"
+    u = engine.reader.read("ok and avascular necrosis of the hip?", [first])
+    assert u.payers == ("Presbyterian Health Plan",) and "presbyterian" in u.doc_keys[0]
+    answer = engine.ask("ok and avascular necrosis of the hip?", history=[first])
+    assert answer.route is None and answer.verdict == "investigational"
+
+
+def test_central_sleep_apnea_names_no_plan(engine: AnswerEngine) -> None:
+    # "Central" opens Central California Alliance for Health's name; here it is a kind of sleep apnea
+    u = engine.reader.read("Will UCare pay for a hypoglossal nerve stimulator to treat my central sleep apnea?", [])
+    assert u.payers == ("UCare",) and "central" in u.content
 
 
 def test_a_typo_is_never_fixed_into_a_plans_name(engine: AnswerEngine) -> None:

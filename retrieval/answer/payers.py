@@ -11,13 +11,20 @@ from .. import lexicon
 from ..metadata import canonical_payer
 
 # First words too common to name a payer on their own ("Blue Cross ...", "Health Alliance ...").
+_EVERYDAY_POLICIES = 3  # other policies that write a plan's first word before it counts as an everyday word
 _GENERIC_FIRST_WORDS = {"blue", "health", "medical", "united", "national", "first", "community", "the"}
 
 
 class PayerNames:
-    def __init__(self, loaded: Iterable[str], variants: dict[str, set[str]] | None = None):
+    def __init__(self, loaded: Iterable[str], variants: dict[str, set[str]] | None = None,
+                 policy_frequency: dict[str, int] | None = None):
+        """`policy_frequency`: how many loaded policies write each word (lower-cased), for telling a plan's first word
+        that is an everyday word of the corpus ("scan", written by many plans' policies) from a name ("aetna")."""
+        loaded = list(loaded)
+        own = {name: loaded.count(name) for name in set(loaded)}
         self.loaded = list(dict.fromkeys(loaded))
         self._named: dict[str, set[str]] = {}  # lower-cased alias -> the loaded payers it names
+        self._everyday: set[str] = set()  # a plan's first word that is an everyday word ("scan" of SCAN Health Plan)
         rows = {row["payer"]: row["aliases"] for row in lexicon.rows("payers", "payer")}
         short_forms: dict[str, set[str]] = {}
         for name in self.loaded:
@@ -40,6 +47,11 @@ class PayerNames:
             # (not a word that opens many other names: "home" of "Home State Health" is the member's "take home test")
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS and first not in lexicon.words("documents", "not_plan_first"):
                 self._named.setdefault(first, {name})
+                if policy_frequency is not None and first in _everyday_words() and self._named[first] == {name} \
+                        and policy_frequency.get(first, 0) - own[name] >= _EVERYDAY_POLICIES:
+                    # "scan", "sharp", "priority", "mass": an everyday word names the plan only where a question
+                    # writes it as a name (see _names_a_plan_here)
+                    self._everyday.add(first)
                 # and said as two words when it is written in two capitals ("cal optima" for "CalOptima Health")
                 # (not when its first part is a word of many plans' names: "BlueCross" is no "blue cross" of its own)
                 spaced = _two_words(name.split()[0]).lower()
@@ -84,12 +96,34 @@ class PayerNames:
         phrase = _spaced(phrase)
         return any(alias == phrase or alias.startswith(phrase + " ") for alias in self._named)
 
-    def mentions(self, expanded: str) -> list[str]:
+    def mentions(self, expanded: str, payers: tuple[str, ...] | None = None) -> list[str]:
         """The words that name a loaded payer in the text ("bcbs of tennessee", "blue cross nc"): they name the plan,
-        not what is asked about."""
+        not what is asked about. With `payers` (those the question names), an everyday word ("scan") is a mention
+        only where it names one of them."""
         if self._pattern is None:
             return []
-        return [m.group(0) for m in self._pattern.finditer(_spaced(expanded))]
+        return [m.group(0) for m in self._pattern.finditer(_spaced(expanded))
+                if payers is None or m.group(0) not in self._everyday or self._named[m.group(0)] & set(payers)]
+
+    def _names_a_plan_here(self, expanded: str, match: re.Match[str], original: str) -> bool:
+        """An everyday word that is a plan's first word ("scan", "sharp", "mass") names the plan where it is written
+        as a name ("SCAN", "Sharp", not at the start of a sentence), before a plan word ("sharp health plan", "scan
+        members") or as what covers ("does sharp cover", "covered by scan"); "a DXA scan", "sharp pain" and "lean
+        mass" name no plan."""
+        word = match.group(0)
+        after, before = expanded[match.end():], expanded[:match.start()]
+        if re.match(r"\s+(?:health|plans?|healthplans?|members?|insurance|hmo|ppo|advantage|medicare|medicaid|medi-cal)\b", after):
+            return True
+        if re.match(r"\s+(?:covers?|covered|pays?|paid|approves?|requires?|considers?|says?)\b", after) \
+                or re.search(r"\b(?:covered|paid|insured|approved)\s+(?:by|through|under)\s+$|\b(?:with|through|by|from|under|on)\s+$", before) \
+                and not re.match(r"\s+[a-z]", after):
+            return True
+        for found in re.finditer(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", original, re.I):
+            written = found.group(0)
+            start_of_sentence = not original[:found.start()].strip() or original[:found.start()].rstrip()[-1] in ".?!:;-"
+            if (written.isupper() or written[0].isupper()) and not start_of_sentence:
+                return True
+        return False
 
     def by_initials(self, unknown: str, expanded: str) -> tuple[str, str] | None:
         """(the loaded plan, the words of the question that name it) when an unknown name stands for one plan by its
@@ -110,13 +144,17 @@ class PayerNames:
     def _add(self, alias: str, name: str) -> None:
         self._named.setdefault(_spaced(alias), set()).add(name)
 
-    def find(self, expanded: str) -> tuple[tuple[str, ...], str | None]:
-        """(loaded payers named, in load order; the first payer named that has no policy loaded, when none is)."""
+    def find(self, expanded: str, original: str | None = None) -> tuple[tuple[str, ...], str | None]:
+        """(loaded payers named, in load order; the first payer named that has no policy loaded, when none is).
+        `original`: the question as written, where an everyday word that is a plan's first word must read as a name."""
         named: set[str] = set()
         expanded = _spaced(expanded)
         spans = []
         if self._pattern is not None:
             for match in self._pattern.finditer(expanded):
+                if original is not None and match.group(0) in self._everyday \
+                        and not self._names_a_plan_here(expanded, match, original):
+                    continue
                 named |= self._named[match.group(0)]
                 spans.append(match.span())
         if self._unserved is not None:
@@ -135,6 +173,12 @@ class PayerNames:
             if shape is not None and shape.group(1) not in self.words.split():
                 unknown = shape.group(0)
         return found, unknown
+
+
+def _everyday_words() -> frozenset[str]:
+    from .words import english_words
+
+    return english_words()
 
 
 def _written_forms(name: str) -> list[str]:
@@ -165,6 +209,14 @@ def _written_forms(name: str) -> list[str]:
     bare = [w for w in re.findall(r"[a-z][a-z.'&-]*", plain.lower()) if w not in _CONNECTORS]
     if len(bare) >= 2 and bare[0] not in _GENERIC_FIRST_WORDS:
         forms.append("".join(bare[:2]).replace(".", ""))
+    # "VA Premier" for "Virginia Premier", "TX Children's Health Plan": a name that opens with a state's name, said
+    # with the state's short form (not a Blue plan's: the family's regional forms say those)
+    for row in lexicon.rows("payers", "state"):
+        state = row["name"].lower()
+        if plain.lower().startswith(state + " ") and len(plain.split()) > len(state.split()) \
+                and not re.search(r"\bblue\b", plain.lower()):
+            rest = plain.lower()[len(state):]
+            forms += [f"{short}{rest}" for short in row["forms"] if len(short) >= 2]
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")

@@ -48,7 +48,7 @@ class QuestionReader:
         self._policy_frequency = policy_frequency or {}
         self._stem_vocab = set(_content_words(" ".join(vocabulary)))
         self._vocab_words: list[str] = []  # filled below from titles, aliases and statements: the words worth correcting to
-        self._payer_names = PayerNames((p.meta.payer for p in policies.values()), payer_variants)
+        self._payer_names = PayerNames((p.meta.payer for p in policies.values()), payer_variants, self._policy_frequency)
         # the policy an earlier turn was answered from, when its words name no service ("Does Jefferson Health Plans
         # cover Synvisc-One?" is answered from the plan's hyaluronic acid policy found by retrieval); the engine sets it
         self.resolve: Callable[[Understanding], list[str]] | None = None
@@ -105,7 +105,7 @@ class QuestionReader:
     def _without_plans(self, expanded: str, payers: tuple[str, ...]) -> str:
         """The question less the words that name a plan ("bcbsil", "arkansas blue", the named plans' own words)."""
         text = _spaced(expanded)
-        for mention in sorted(set(self._payer_names.mentions(text)), key=len, reverse=True):
+        for mention in sorted(set(self._payer_names.mentions(text, payers)), key=len, reverse=True):
             text = re.sub(rf"\b{re.escape(mention)}\b", " ", text)
         named = {w for payer in payers for w in WORD.findall(payer.lower())}
         return " ".join(w for w in text.split() if w.strip("?,.!:;()'\"") not in named)
@@ -165,6 +165,19 @@ class QuestionReader:
             # "And for PTSD?" after a TMS question: a use the conversation's policy itself names (in its statements or
             # lists), not another policy's service that happens to mention it
             names_subject = False
+        if names_subject and not (current.payers or current.unknown_payer or current.policy_ids) and last_service.payers \
+                and last_service.doc_keys and current.doc_keys \
+                and not self._services.for_payers(current.expanded, last_service.payers):
+            # "ok and avascular necrosis of the hip?" after a bone growth stimulator question: the words name another
+            # policy's service (hip arthroscopy) that the conversation's plan has no policy on, and the conversation's
+            # policy names them in its statements: it answers, rather than "no policy on hip arthroscopy"
+            # (the words that named the other service, or the rest of the question's words: "avascular necrosis" of
+            # "avascular necrosis of the hip", where "hip" named hip arthroscopy)
+            title = self._services.title_words(current.doc_keys[0])
+            named = tuple(w for w in current.content if w in title)
+            rest = tuple(w for w in current.content if w not in title)
+            if any(part and self._services.profile_names(last_service.doc_keys[0], part) for part in (named, rest)):
+                names_subject = False
         if names_subject:
             # a new service in the same conversation ("ok and what about ablating a perforator vein?") is asked of the
             # plan the conversation is about, unless this turn names another
@@ -281,7 +294,7 @@ class QuestionReader:
         return tuple(self._id_order[i][1] for i in sorted(found, key=lambda i: self._id_order[i][0]))
 
     def _find_payers(self, expanded: str, lowered: str, question_text: str) -> tuple[tuple[str, ...], str | None]:
-        payers, unknown = self._payer_names.find(expanded)
+        payers, unknown = self._payer_names.find(expanded, question_text)
         if not payers and unknown is None:
             # "Does SummaCare cover ...": the one word before "cover" is a plan's name when neither the corpus nor the
             # question reader knows it as a word (read before typo correction turns it into one)
@@ -357,7 +370,7 @@ class QuestionReader:
         names = " ".join(payers).lower()
         payer_words = set(_content_words(names + " " + re.sub(r"\bblue(cross|shield)", r"blue \1", names)))
         # the words that named the plan ("bcbs of tennessee") are not asked about; a line of business ("medicare") is
-        payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded)))) - line_of_business_stems()
+        payer_words |= set(_content_words(" ".join(self._payer_names.mentions(expanded, payers)))) - line_of_business_stems()
         words = []
         for word in _content_words(expanded):
             if word in service or word in payer_words or word in non_indication() or word.isdigit() or len(word) < 2:

@@ -81,6 +81,10 @@ class ServiceIndex:
             for word in words:
                 self._by_profile_word.setdefault(word, set()).add(key)
 
+    def title_words(self, key: str) -> set[str]:
+        """The words of the policy's title and aliases: what names its service."""
+        return set().union(*self._service_words.get(key, [set()]))
+
     def profile_names(self, key: str, words: tuple[str, ...]) -> bool:
         """Does the policy's profile (its names and the words of its statements and their lists) hold every word?"""
         profile = self._profiles.get(key, set())
