@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import functools
 import re
+from collections import Counter
 from collections.abc import Iterable
 
 from .. import lexicon
 from ..metadata import canonical_payer
+from .words import english_words
 
 # First words too common to name a payer on their own ("Blue Cross ...", "Health Alliance ...").
 _EVERYDAY_POLICIES = 3  # other policies that write a plan's first word before it counts as an everyday word
@@ -21,7 +23,7 @@ class PayerNames:
         """`policy_frequency`: how many loaded policies write each word (lower-cased), for telling a plan's first word
         that is an everyday word of the corpus ("scan", written by many plans' policies) from a name ("aetna")."""
         loaded = list(loaded)
-        own = {name: loaded.count(name) for name in set(loaded)}
+        own = Counter(loaded)  # each plan's own policies
         self.loaded = list(dict.fromkeys(loaded))
         self._named: dict[str, set[str]] = {}  # lower-cased alias -> the loaded payers it names
         self._everyday: set[str] = set()  # a plan's first word that is an everyday word ("scan" of SCAN Health Plan)
@@ -47,7 +49,7 @@ class PayerNames:
             # (not a word that opens many other names: "home" of "Home State Health" is the member's "take home test")
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS and first not in lexicon.words("documents", "not_plan_first"):
                 self._named.setdefault(first, {name})
-                if policy_frequency is not None and first in _everyday_words() and self._named[first] == {name} \
+                if policy_frequency is not None and first in english_words() and self._named[first] == {name} \
                         and policy_frequency.get(first, 0) - own[name] >= _EVERYDAY_POLICIES:
                     # "scan", "sharp", "priority", "mass": an everyday word names the plan only where a question
                     # writes it as a name (see _names_a_plan_here)
@@ -114,10 +116,11 @@ class PayerNames:
         after, before = expanded[match.end():], expanded[:match.start()]
         if re.match(r"\s+(?:health|plans?|healthplans?|members?|insurance|hmo|ppo|advantage|medicare|medicaid|medi-cal)\b", after):
             return True
-        if re.match(r"\s+(?:covers?|covered|pays?|paid|approves?|requires?|considers?|says?)\b", after) \
-                or re.search(r"\b(?:covered|paid|insured|approved)\s+(?:by|through|under)\s+$|\b(?:with|through|by|from|under|on)\s+$", before) \
+        if re.match(r"\s+(?:covers?|covered|pays?|paid|approves?|requires?|considers?|says?)\b", after):
+            return True  # "does sharp cover"
+        if re.search(r"\b(?:covered|paid|insured|approved)\s+(?:by|through|under)\s+$|\b(?:with|through|by|from|under|on)\s+$", before) \
                 and not re.match(r"\s+[a-z]", after):
-            return True
+            return True  # "covered by scan?", not "with scan results"
         for found in re.finditer(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", original, re.I):
             written = found.group(0)
             start_of_sentence = not original[:found.start()].strip() or original[:found.start()].rstrip()[-1] in ".?!:;-"
@@ -173,12 +176,6 @@ class PayerNames:
             if shape is not None and shape.group(1) not in self.words.split():
                 unknown = shape.group(0)
         return found, unknown
-
-
-def _everyday_words() -> frozenset[str]:
-    from .words import english_words
-
-    return english_words()
 
 
 def _written_forms(name: str) -> list[str]:

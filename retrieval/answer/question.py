@@ -83,7 +83,16 @@ class QuestionReader:
     def read(self, question: str, history: list[str] | None = None) -> Understanding:
         current = self._read_one(question)
         if history:
-            current = self._with_history(current, [self._answered_from(self._read_one(turn)) for turn in history[-6:]])
+            earlier = [self._read_one(turn) for turn in history[-6:]]
+            # the conversation's subject is its latest turn that names a policy, or that was answered from one: only
+            # turns after that one are looked up (a lookup is a search)
+            for i in reversed(range(len(earlier))):
+                if earlier[i].doc_keys or earlier[i].policy_ids or earlier[i].codes:
+                    break
+                earlier[i] = self._answered_from(earlier[i])
+                if earlier[i].doc_keys:
+                    break
+            current = self._with_history(current, earlier)
         return self._finished(current)
 
     def _finished(self, u: Understanding) -> Understanding:
