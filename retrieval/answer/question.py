@@ -187,6 +187,18 @@ class QuestionReader:
             rest = tuple(w for w in current.content if w not in title)
             if any(part and self._services.profile_names(last_service.doc_keys[0], part) for part in (named, rest)):
                 names_subject = False
+        if names_subject and not (current.payers or current.unknown_payer or current.policy_ids or current.codes) \
+                and last_service.payers and last_service.doc_keys:
+            own = [k for k, _ in self._services.for_payers(current.expanded, last_service.payers)]
+            if own[:1] == list(last_service.doc_keys[:1]):
+                # "What if there's cancer in the wound?" after an NPWT question: the words lead to the conversation's
+                # own policy, so the turn goes on with its subject (and the indication it asked about)
+                names_subject = False
+            elif not own and not self._services.match(current.expanded, profiles=False):
+                # "and if the baby is already 20 months old?" after a helmet question: no title names a service, only
+                # some policies' statements use the words ("already"), and none of those is the conversation plan's:
+                # the turn goes on with the conversation's subject rather than "no <plan> policy on vertebroplasty"
+                names_subject = False
         if names_subject:
             # a new service in the same conversation ("ok and what about ablating a perforator vein?") is asked of the
             # plan the conversation is about, unless this turn names another

@@ -18,6 +18,7 @@ SAME_SERVICE_OVERLAP = 0.5
 SAME_SERVICE_TITLE = 0.7
 # A word the whole corpus writes at most this many times is a name written in passing, not a term of the field.
 RARE_WORD_USES = 3
+_CAMEL = re.compile(r"([a-z])([A-Z])")
 
 
 class ServiceIndex:
@@ -47,8 +48,12 @@ class ServiceIndex:
         self._stem_vocab = stem_vocab
         self.payer_stems = payer_stems
         self._keys_by_payer: dict[str, set[str]] = {}
+        self._payers = {key: p.meta.payer for key, p in policies.items()}
         for key, p in policies.items():
             self._keys_by_payer.setdefault(p.meta.payer, set()).add(key)
+        # the words of the loaded plans' names, as written and as spaced ("BlueShield", "Blue Shield")
+        self._plan_words = {w for name in self._keys_by_payer
+                            for w in _content_words(" ".join([name, _CAMEL.sub(r"\1 \2", name)]).lower())}
         self._service_words: dict[str, list[set[str]]] = {}
         document_frequency: dict[str, int] = {}
         for key, p in policies.items():
@@ -90,8 +95,10 @@ class ServiceIndex:
         profile = self._profiles.get(key, set())
         return bool(words) and all(w in profile for w in words)
 
-    def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5) -> list[tuple[str, float]]:
-        """Policies whose service the question names, best first (`among`: only these policies may score)."""
+    def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5,
+              profiles: bool = True) -> list[tuple[str, float]]:
+        """Policies whose service the question names, best first (`among`: only these policies may score; `profiles`:
+        when no title or alias names it, the policies whose statements use its words)."""
         words = set(_content_words(expanded))
         # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
         split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
@@ -123,7 +130,7 @@ class ServiceIndex:
         if scores and scores[0][1] >= 0.8:
             # the other services named only as the indication ("for my TMJ") are not candidates
             scores = [kv for kv in scores if kv[1] >= scores[0][1] - 0.1]
-        if scores or not self._profiles:
+        if scores or not self._profiles or not profiles:
             return scores
         return self._services_by_profile(words, among)
 
@@ -146,6 +153,11 @@ class ServiceIndex:
                 # joints"): the named payer has no policy on it, unless the two are one service
                 anywhere = self.match(expanded) if anywhere is None else anywhere
                 better = [(k, sc) for k, sc in anywhere if sc > found[0][1] and sc >= 0.5 and k not in own]
+                # (unless the payer's own policy states a distinctive word of the question that none of those does:
+                # "a Prevena incisional vac on a closed hip replacement incision" is for the plan's wound therapy
+                # policy, which names Prevena, not another plan's "Hip Arthroscopy" named by "hip")
+                if better and self._states_what_others_do_not(expanded, found[0][0], [k for k, _ in better]):
+                    better = []
                 # (a title the question names at least half: "lumbar" alone does not make "Lumbar Spinal Fusion" the
                 # asked service over the payer's own "Facet Joint Denervation")
                 # (only with an embedder whose vectors carry meaning: without it "one service" cannot be told)
@@ -156,6 +168,20 @@ class ServiceIndex:
                 found = self._same_service(anywhere, own)
             out += found
         return out
+
+    def _states_what_others_do_not(self, expanded: str, key: str, others: list[str]) -> bool:
+        """Does the policy's profile hold a distinctive question word (one few policies' statements use) that none of
+        the other policies' profiles holds?"""
+        words = set(_content_words(expanded)) - self.payer_stems - self._plan_words - lexicon.words("questions", "generic_service")
+        n = max(1, len(self._profiles))
+        few = max(2, math.ceil(len(self._keys_by_payer) / 4))
+        profile = self._profiles.get(key, set())
+        # (a word each of the plan's policies writes names the plan or its programs ("OHP"), not a service)
+        siblings = [self._profiles.get(k, set()) for k in self._keys_by_payer.get(self._payers[key], ()) if k != key]
+        if siblings:
+            words = {w for w in words if not all(w in other for other in siblings)}
+        return any(self._profile_idf.get(w, 0.0) >= math.log(1 + n / few) and w in profile
+                   and not any(w in self._profiles.get(k, set()) for k in others) for w in words)
 
     def _same_service(self, matched: list[tuple[str, float]], among: set[str]) -> list[tuple[str, float]]:
         """The named payer's own policy on the service another payer's title names. Two titles name one service when
