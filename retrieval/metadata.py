@@ -165,6 +165,8 @@ def read_meta(
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
         values["payer"] = _payer(text, title_hint) or file_name_payer(path)
+    if isinstance(values.get("payer"), str):
+        values["payer"] = " ".join(str(values["payer"]).split())  # a justified PDF line's "Simply  Healthcare  Plans"
     title_field = next((f for f in fields if f.name == "title"), None)
     if title_field is not None and isinstance(values.get("title"), str):
         values["title"] = _unwrapped_title(text, title_field)
@@ -180,7 +182,10 @@ def read_meta(
             values["policy_id"] = policy_id
     if isinstance(values.get("policy_id"), str) and isinstance(values.get("title"), str):
         # "Bone Growth Stimulators, DME 16", "EPIDURAL STEROID INJECTIONS - CAM 70158": the id is no part of the title
-        stripped = re.sub(rf"\s*[-\u2013|,:]\s*{re.escape(str(values['policy_id']))}\s*$", "", str(values["title"]), flags=re.I)
+        # (or a space alone before an id of letters and digits: "Bariatric Surgery OR.CP.MP.37", a PDF title line)
+        policy_id = str(values["policy_id"])
+        space = r"|\s+" if re.search(r"[A-Za-z]", policy_id) and re.search(r"\d", policy_id) else ""
+        stripped = re.sub(rf"(?:\s*[-\u2013|,:]\s*{space}){re.escape(policy_id)}\s*$", "", str(values["title"]), flags=re.I)
         if len(stripped) >= 3:
             values["title"] = stripped
     aliases = tuple(dict.fromkeys(_aliases(text) + acronyms(text, str(values.get("title") or ""))))
@@ -323,7 +328,7 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     plan = next((name for _, name in opening if name not in programs), None) or next(
         (name for name in hinted if name not in programs), None)
     if plan is not None:
-        return plan
+        return _brand_of(plan, text, title_hint) or plan
     owner = _copyright_owner(text)
     if owner is not None:
         return owner
@@ -353,6 +358,28 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         if name not in programs:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+def _brand_of(plan: str, text: str, title_hint: str | None) -> str | None:
+    """The plan a parent company runs under its own name, where the document writes it so: "Passport Health Plan by
+    Molina Healthcare", "Ambetter from Superior HealthPlan", "Simply Healthcare Plans, Inc., an Anthem company". A
+    parent's policy that names its brand this way ("This policy applies to Passport Health Plan by Molina Healthcare
+    Kentucky Medicaid members") is the brand's policy: its members say "Passport", not "Molina"."""
+    pattern, canonical = _payer_pattern()
+    parent = [m for m in pattern.finditer(text[:PAYER_SCAN_CHARS * 4]) if canonical[_norm(m.group(0))] == plan]
+    written = {" ".join(m.group(0).split()) for m in parent}
+    if title_hint:
+        written |= {" ".join(m.group(0).split()) for m in pattern.finditer(title_hint) if canonical[_norm(m.group(0))] == plan}
+    for name in sorted(written, key=len, reverse=True):
+        words = r"\s+".join(re.escape(w) for w in name.split())
+        joined = re.compile(rf"((?:[A-Z][\w&.'-]*\s+){{0,4}}[A-Z][\w&.'-]*),?\s+(?:by|from|an?)\s+{words}(?:\s+company)?\b")
+        for source in (title_hint or "", text[:PAYER_SCAN_CHARS * 4]):
+            for m in joined.finditer(source):
+                brand = m.group(1)
+                brand = re.sub(r",?\s+(?:Inc|LLC|Corp)\.?$", "", brand).strip()
+                if _looks_like_payer(brand) and canonical_payer(brand) is None and _norm(brand) != _norm(name):
+                    return brand
+    return None
 
 
 _AUDIENCE = re.compile(r"\s+(?:for\s+)?(?:providers?|members?|physicians?|provider portal|member portal)\s*$", re.I)
@@ -389,9 +416,14 @@ def _plan_named_in_text(text: str) -> str | None:
     generic = lexicon.words("documents", "generic_name_words")
     # "Blue Cross" alone (from "Blue Cross and\nBlue Shield of Kansas" wrapped) is a brand family, no one plan
     families = _family_names()
+    pattern, canonical = _payer_pattern()
+    programs = _programs()
     counts: dict[str, int] = {}
     written: dict[str, str] = {}  # one plan written several ways ("Blue Cross and Blue Shield of X", "Blue Cross Blue Shield of X")
     for match in _CAPITALISED_NAME.finditer(text[:60000]):
+        table = pattern.match(text, match.start())
+        if table is not None and canonical[_norm(table.group(0))] in programs:
+            continue  # "Noridian Healthcare\nSolutions, LLC", a Medicare contractor, wrapped in a PDF's table cell
         name = _without_document_kind(_without_leading_form(match.group(0).strip(" .,")))
         # "American Medical | Association" wrapped across a line is still the association
         tail = text[match.end():match.end() + 40].split()[:1]
@@ -517,8 +549,29 @@ def _payer_from_text(text: str) -> str | None:
             # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case
             same = re.compile(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", re.I)
             written = next((m.group(0) for m in same.finditer(text) if not m.group(0).isupper()), None)
-            return written if line.isupper() and written is not None else _name_case(line)
+            return _fuller_name(written if line.isupper() and written is not None else _name_case(line), text)
     return None
+
+
+# words that open a sentence or a phrase before a plan's name, no part of it ("Contact Community Health Plan")
+_BEFORE_A_NAME = frozenset("the this that our your a an by of and for with to at from all each any in on or as is are "
+                           "contact call members member enrollees providers please if when".split())
+
+
+def _fuller_name(name: str, text: str) -> str:
+    """A top line's name that opens with a word of many plans' names ("Community Health Plan", under a logo's lowercase
+    "trillium") is the fuller name the body writes it in, a capitalised word before it at least twice ("Trillium
+    Community Health Plan")."""
+    first = name.split()[0].lower() if name.split() else ""
+    if first not in lexicon.words("documents", "not_plan_first") | lexicon.words("payers", "shared_first_word"):
+        return name
+    words = r"\s+".join(re.escape(w) for w in name.split())
+    before: dict[str, int] = {}
+    for m in re.finditer(rf"(?<![A-Za-z'&.-])([A-Z][A-Za-z'&-]{{2,}})\s+{words}(?![A-Za-z])", text):
+        if m.group(1).lower() not in _BEFORE_A_NAME:
+            before[m.group(1)] = before.get(m.group(1), 0) + 1
+    word = max(before, key=lambda w: before[w], default=None)
+    return f"{word} {name}" if word is not None and before[word] >= 2 else name
 
 
 _SECTION_NUMBERED = re.compile(r"^(?:\d{1,3}|[IVX]{1,5}|[A-Z])[.)]\s")

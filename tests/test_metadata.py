@@ -550,7 +550,26 @@ def test_a_pdf_header_cell_that_wraps_its_label_and_value_is_still_read() -> Non
     ("TRIPLE-S SALUD, INC.\n1441 Ave. Roosevelt, San Juan, Puerto Rico\nIndependent Licensee of the Blue Cross Blue "
      "Shield Association\n\nMEDICAL POLICY\nTitle: Wireless Capsule Endoscopy\nTriple-S Salud covers ...\n",
      "Triple-S Salud"),
+    # a logo's lowercase word above the rest of the name: the fuller name the body writes
+    ("CLINICAL POLICY\nBariatric Surgery\ntrillium\nCommunity Health Plan\nReference Number: OR.CP.MP.37\n"
+     "This policy sets out the criteria that Trillium  Community  Health  Plan applies.\nTrillium Community Health "
+     "Plan requires prior authorization.\n", "Trillium Community Health Plan"),
+    # a parent's policy for the plan it runs under its own name
+    ("Molina Clinical Policy\nReduction Mammaplasty\nPolicy No: MCP-287\nThis policy applies to Passport Health Plan "
+     "by Molina Healthcare Kentucky Medicaid members.\n", "Passport Health Plan"),
+    # a justified PDF line's spaces are no part of the name
+    ("Simply Healthcare Plans, Inc. Medical Policy\nSubject: Hyperbaric Oxygen Therapy\nDocument #: MED.00006\n"
+     "Note:  This  document  applies  to  Simply  Healthcare  Plans,  Inc.  members.\n", "Simply Healthcare Plans"),
 ])
 def test_the_payer_is_the_plan_the_document_speaks_for(text: str, payer: str, tmp_path: Path) -> None:
     meta, _ = read_meta(text, tmp_path / "policy.txt")
     assert meta.payer == payer
+
+
+def test_an_id_written_after_the_title_with_a_space_is_no_part_of_it(tmp_path: Path) -> None:
+    text = "Clinical Policy: Bariatric Surgery OR.CP.MP.37\nReference Number: OR.CP.MP.37\nEffective Date: 04/01/2025\n"
+    meta, _ = read_meta(text, tmp_path / "policy.txt")
+    assert (meta.title, meta.policy_id) == ("Bariatric Surgery", "OR.CP.MP.37")
+    # a number alone stays: it may be the title's own ("Section 12")
+    text = "Title: Hospital Beds Section 12\nPolicy Number: 12\n"
+    assert read_meta(text, tmp_path / "policy.txt")[0].title == "Hospital Beds Section 12"

@@ -885,3 +885,49 @@ def test_the_named_plans_policy_that_states_a_distinctive_word_keeps_it_against_
     careoregon = keys["careoregon-med-dme-019-continuous-glucose-monitors"]
     assert not services._states_what_others_do_not("careoregon bariatric surgery for an ohp member", careoregon,
                                                    [bariatric])
+
+
+@pytest.mark.parametrize("question", ["san fran health plan - acupucture for weight loss covered??",
+                                      "healthy workers hmo thru SF health plan, how many acupunture visits do i get"])
+def test_a_plans_place_said_short_names_the_plan(engine: AnswerEngine, question: str) -> None:
+    # "San Fran" and "SF" for San Francisco before the plan's tail: the plan, not an unknown "Fran Health Plan"
+    u = engine.reader.read(question, [])
+    assert u.payers == ("San Francisco Health Plan",) and u.unknown_payer is None
+    assert "fran" not in u.content and "sf" not in u.content
+
+
+def test_what_the_question_says_failed_is_not_its_subject(engine: AnswerEngine) -> None:
+    # "PPIs", which no policy writes, is what did not work: the question asks about the conversion surgery
+    u = engine.reader.read("Trillium member had a sleeve in 2021 and now has reflux that isn't responding to PPIs. "
+                           "Surgeon wants to convert to a Roux-en-Y. Is the conversion covered?", [])
+    assert u.payers == ("Trillium Community Health Plan",) and u.doc_keys and "trillium" in u.doc_keys[0]
+
+
+def test_a_follow_up_naming_part_of_another_plans_title_stays_with_the_conversation(engine: AnswerEngine) -> None:
+    # "hospital" is half of another plan's "Hospital Beds", a policy the conversation's plan does not have
+    first = "Does SFHP cover acupuncture for my chronic back pain?"
+    u = engine.reader.read("can they do it while I'm admitted in the hospital?", [first])
+    assert u.payers == ("San Francisco Health Plan",) and "acupuncture" in u.doc_keys[0] and u.subject_guessed
+    answer = engine.ask("can they do it while I'm admitted in the hospital?", history=[first])
+    # (a guess at the subject: the passages, never a "covered")
+    assert answer.route is None and answer.verdict not in POSITIVE
+    # a whole title is a new subject: the plan has no policy on it
+    assert engine.ask("and hospital beds?", history=[first]).route == "not_in_corpus"
+
+
+def test_each_service_a_titles_bracketed_list_names_is_named_by_it(engine: AnswerEngine) -> None:
+    # "Facet Joint Interventions (Facet Joint Injections, Medial Branch Blocks and Radiofrequency Ablation)"
+    u = engine.reader.read("Prominence HMO member is scheduled for an epidural steroid injection and a facet injection "
+                           "on the same day. Is that covered?", [])
+    assert u.doc_keys and "prominence" in u.doc_keys[0]
+    u = engine.reader.read("prominence health plan - will they cover burning the nerves in my lower back? doc did 2 "
+                           "numbing shots and both worked great", [])
+    assert u.doc_keys and "prominence" in u.doc_keys[0]
+
+
+def test_the_plans_a_parent_runs_and_a_logos_name_are_read_as_the_members_say_them(engine: AnswerEngine) -> None:
+    payers = {Path(p.source).name.split("-")[0]: p.meta.payer for p in engine.index.policies.values()}
+    assert payers["passport"] == "Passport Health Plan"  # "Molina Clinical Policy ... Passport Health Plan by Molina"
+    assert payers["trillium"] == "Trillium Community Health Plan"  # "trillium" above "Community Health Plan"
+    assert payers["simply"] == "Simply Healthcare Plans"
+    assert engine.reader.read("Does Passport cover a breast lift?", []).payers == ("Passport Health Plan",)

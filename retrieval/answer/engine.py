@@ -87,6 +87,11 @@ class AnswerEngine:
             findings = [find(self.index, self.views[key], u) for key in keys]
         if len(findings) == 1:
             findings[0] = support(self.index, findings[0], u)
+        if u.subject_guessed:
+            # a follow-up read as going on with the conversation's subject though its words brushed another service:
+            # the passages, never a "covered" read from a guess
+            findings = [replace(f, verdict=None, note=UNSURE) if f.verdict in {"covered", "covered_with_criteria"} else f
+                        for f in findings]
         return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
                                self.settings.home_payer, language)
 

@@ -92,6 +92,16 @@ class PayerNames:
                          for group in ("payer", "family") for row in lexicon.rows("payers", group)
                          for alias in row["aliases"] if alias not in self._named]
         self.words = " ".join(self._named)
+        # each plan's name as its head and its tail ("san francisco" + "health plan"), by the tail's first word, for a
+        # place said short (by_clipped_words)
+        self._heads: dict[str, list[tuple[str, list[str], list[str]]]] = {}
+        for name in self.loaded:
+            parts = [w.lower().replace(".", "") for w in _parts(name)]
+            cut = len(parts)
+            while cut and parts[cut - 1] in _GENERIC_TAIL | _PLAN_TAIL:
+                cut -= 1
+            if cut >= 2 and cut < len(parts):
+                self._heads.setdefault(parts[cut], []).append((name, parts[:cut], parts[cut:]))
 
     def starts_a_name(self, phrase: str) -> bool:
         """Is the phrase a loaded plan's name, or the start of one ("community health plan" of "... of washington")?"""
@@ -143,6 +153,28 @@ class PayerNames:
         else:
             hits = {(name, unknown) for name in self.loaded if _letters_in_order(unknown, _parts(name))}
         return next(iter(hits)) if len(hits) == 1 else None
+
+    def by_clipped_words(self, expanded: str) -> tuple[str, str] | None:
+        """(the loaded plan, the words of the question that name it) when the question says a plan's place short before
+        its tail: clipped words ("san fran health plan") or the place's letters ("SF health plan") for San Francisco
+        Health Plan; one loaded plan only."""
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z][a-z'&-]*", _spaced(expanded.lower()))]
+        words = [t[0] for t in tokens]
+        tails = [j for j, w in enumerate(words) if w in _GENERIC_TAIL | _PLAN_TAIL]
+        hits: set[tuple[str, str]] = set()
+        starts = {w[0] for w in words}
+        for name, head, tail in (plan for j in tails for plan in self._heads.get(words[j], ()) if plan[1][0][0] in starts):
+            # (the head said in at most one word per word of it, just before the tail)
+            for i in sorted({i for j in tails if words[j] == tail[0] for i in range(max(0, j - len(head) - 2), j)}):
+                end = _head_said_short(words, i, head)
+                while end is not None and end < len(words) and words[end] in _CONNECTORS:
+                    end += 1  # "central cal alliance for health"
+                if end is not None and words[end:end + 1] == tail[:1]:
+                    last = end  # as much of the tail as is said: "san fran health plan"
+                    while last + 1 < len(words) and last + 1 - end < len(tail) and words[last + 1] == tail[last + 1 - end]:
+                        last += 1
+                    hits.add((name, _spaced(expanded.lower())[tokens[i][1]:tokens[last][2]]))
+        return next(iter(hits)) if len({name for name, _ in hits}) == 1 else None
 
     def _add(self, alias: str, name: str) -> None:
         self._named.setdefault(_spaced(alias), set()).add(name)
@@ -279,6 +311,32 @@ def _letters_in_order(acronym: str, parts: list[str]) -> bool:
 def _two_words(name: str) -> str:
     """ "CareOregon" -> "Care Oregon": a word written in two capitals, split where the second begins."""
     return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", " ", name)
+
+
+def _head_said_short(words: list[str], at: int, head: list[str]) -> int | None:
+    """Where the question's words from `at` have said every word of a plan's head, at least one of them short (a word's
+    first three letters or more, or the initials of two words or more), or None."""
+
+    def fits(i: int, k: int, short: bool) -> int | None:
+        if k == len(head):
+            return i if short else None
+        if i == len(words):
+            return None
+        word = words[i]
+        if word == head[k]:
+            found = fits(i + 1, k + 1, short)
+            if found is not None:
+                return found
+        if len(word) >= 3 and head[k].startswith(word) and word != head[k]:
+            found = fits(i + 1, k + 1, True)
+            if found is not None:
+                return found
+        n = len(word)
+        if 2 <= n <= len(head) - k and word == "".join(w[0] for w in head[k:k + n]):
+            return fits(i + 1, k + n, True)
+        return None
+
+    return fits(at, 0, False)
 
 
 def _parts(name: str) -> list[str]:

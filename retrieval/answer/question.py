@@ -135,18 +135,25 @@ class QuestionReader:
                 plan, words = lettered
                 expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
                 payers, unknown = (plan,), None
+        if not payers:
+            # a plan's place said short before its tail: "san fran health plan", "SF health plan"
+            clipped = self._payer_names.by_clipped_words(expanded)
+            if clipped is not None:
+                plan, words = clipped
+                expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
+                payers, unknown = (plan,), None
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
-        scored = self._services.match(expanded)
+        negated = _negated(expanded)
+        scored = self._services.match(expanded, asides=negated)
         if payers:
-            scored = self._services.for_payers(expanded, payers) or scored
+            scored = self._services.for_payers(expanded, payers, asides=negated) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
         if not payers and unknown is None and service_score >= 0.8:
             unknown = self._leading_plan(question)
         if not payers and unknown is None and doc_keys:
             unknown = self._named_plan(question, doc_keys)
-        negated = _negated(expanded)
         # what the question says is absent is not what it asks about ("with no comorbidities")
         indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
         content = self._indication(expanded, (), payers)
@@ -169,6 +176,7 @@ class QuestionReader:
         if last_service is None:
             return current
         names_subject = bool((current.doc_keys and current.service_score >= 0.5) or current.policy_ids or current.codes)
+        guessed = False
         if names_subject and _cue("followup").match(current.text) and not (current.payers or current.policy_ids) \
                 and last_service.doc_keys and self._services.profile_names(last_service.doc_keys[0], current.content):
             # "And for PTSD?" after a TMS question: a use the conversation's policy itself names (in its statements or
@@ -194,11 +202,13 @@ class QuestionReader:
                 # "What if there's cancer in the wound?" after an NPWT question: the words lead to the conversation's
                 # own policy, so the turn goes on with its subject (and the indication it asked about)
                 names_subject = False
-            elif not own and not self._services.match(current.expanded, profiles=False):
+            elif not own and (current.service_score < FULL_TITLE or not self._services.match(current.expanded, profiles=False)):
                 # "and if the baby is already 20 months old?" after a helmet question: no title names a service, only
                 # some policies' statements use the words ("already"), and none of those is the conversation plan's:
-                # the turn goes on with the conversation's subject rather than "no <plan> policy on vertebroplasty"
-                names_subject = False
+                # the turn goes on with the conversation's subject rather than "no <plan> policy on vertebroplasty".
+                # So does a turn that names only part of another plan's title ("can they do it while I'm admitted in
+                # the hospital?": "Hospital Beds"); a whole title ("and hospital beds?") is a new subject.
+                names_subject, guessed = False, True
         if names_subject:
             # a new service in the same conversation ("ok and what about ablating a perforator vein?") is asked of the
             # plan the conversation is about, unless this turn names another
@@ -231,7 +241,7 @@ class QuestionReader:
             policy_ids=current.policy_ids or last_service.policy_ids, intent=intent,
             date_field=current.date_field or (last_service.date_field if intent == "dates" else None),
             indication=indication, content=content, unknown_payer=current.unknown_payer or last_service.unknown_payer,
-            comparison=current.comparison or last_service.comparison, from_history=True,
+            comparison=current.comparison or last_service.comparison, from_history=True, subject_guessed=guessed,
             expanded=f"{current.expanded} {' '.join(self._service_phrase(last_service))}",
         )
 
@@ -416,6 +426,9 @@ def _same_family(word: str, other: str) -> bool:
 
 # A word this many loaded policies use is a term of the field ("ablation"), not one document's product name.
 FIELD_TERM_POLICIES = 3
+# A title named whole: a service match this strong is what a turn asks about (ServiceIndex.match scores a title's words
+# 1.0 when all are named; part of them scores less)
+FULL_TITLE = 0.8
 # Words a rep's shorthand puts between the plan and the service ("HMSA criteria for Inspire ...").
 _PLAN_TAIL_AFTER = re.compile(r"\s+(?:health\s?plans?|healthplans?|health\s?care|healthcare|insurance)\b")
 _LEAD_FILLER = frozenset({"criteria", "coverage", "policy", "requirements", "rules", "guidelines", "for", "of", "on",

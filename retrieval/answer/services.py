@@ -96,9 +96,10 @@ class ServiceIndex:
         return bool(words) and all(w in profile for w in words)
 
     def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5,
-              profiles: bool = True) -> list[tuple[str, float]]:
+              profiles: bool = True, asides: Iterable[str] = ()) -> list[tuple[str, float]]:
         """Policies whose service the question names, best first (`among`: only these policies may score; `profiles`:
-        when no title or alias names it, the policies whose statements use its words)."""
+        when no title or alias names it, the policies whose statements use its words; `asides`: words the question
+        says are absent or failed, which name no subject)."""
         words = set(_content_words(expanded))
         # "prolotherapy for my TMJ": what follows "for" is the indication, so a service named only there ranks lower
         split = re.split(r"\b(?:for|to treat|with)\b", expanded, maxsplit=1)
@@ -132,9 +133,9 @@ class ServiceIndex:
             scores = [kv for kv in scores if kv[1] >= scores[0][1] - 0.1]
         if scores or not self._profiles or not profiles:
             return scores
-        return self._services_by_profile(words, among)
+        return self._services_by_profile(words, among, frozenset(asides))
 
-    def for_payers(self, expanded: str, payers: tuple[str, ...]) -> list[tuple[str, float]]:
+    def for_payers(self, expanded: str, payers: tuple[str, ...], asides: Iterable[str] = ()) -> list[tuple[str, float]]:
         """The named payers' own policies on the service, each payer's best first: "Does Aetna cover a sleeve
         gastrectomy?" looks in Aetna's policies even when another payer's title matches the words better. When the
         words match only another payer's policy ("chiropractor" and "Chiropractic Services"), the named payer's
@@ -143,10 +144,10 @@ class ServiceIndex:
         anywhere: list[tuple[str, float]] | None = None
         for payer in payers:
             own = self._keys_by_payer.get(payer, set())
-            found = self.match(expanded, among=own)
+            found = self.match(expanded, among=own, asides=asides)
             if not found:
                 # among one payer's few policies, a distinctive title word is enough ("facet RFA", "Facet Joint Denervation")
-                found = self.match(expanded, among=own, minimum=0.3)
+                found = self.match(expanded, among=own, minimum=0.3, asides=asides)
             if found and found[0][1] < 0.5:
                 # a weak match among the payer's own policies ("ablation" in "Basivertebral Nerve Ablation") loses to
                 # another payer's title that names the asked service better ("radiofrequency ablation of the facet
@@ -209,12 +210,15 @@ class ServiceIndex:
             return 0.0
         return self._title_similarity(self._titles[a], self._titles[b])
 
-    def _services_by_profile(self, words: set[str], among: set[str] | None = None) -> list[tuple[str, float]]:
+    def _services_by_profile(self, words: set[str], among: set[str] | None = None,
+                             asides: frozenset[str] = frozenset()) -> list[tuple[str, float]]:
         """No title named: the policy whose statements use the question's distinctive words ("gastric balloon")."""
         payer_stems = self.payer_stems
         generic = lexicon.words("questions", "generic_service")
+        # (a word no policy writes is the subject, unless the question says it failed: "reflux that isn't responding to
+        # PPIs" asks about the surgery, not the PPIs)
         unknown = {w for w in words if w not in self._stem_vocab and w not in self._profile_idf and not w.isdigit()
-                   and len(w) >= 4 and w not in payer_stems and w not in generic}
+                   and len(w) >= 4 and w not in payer_stems and w not in generic and w not in asides}
         if unknown:
             return []  # "Is Ozempic covered for weight loss?": the subject is something no policy here names
         # a word the corpus writes only in passing, in no statement: only a policy that writes it, other than to leave

@@ -28,6 +28,9 @@ class Understanding:
     indication: tuple[str, ...]  # content words left once service, payer and question words are gone
     comparison: bool
     from_history: bool = False
+    # the turn's words brushed another service, and it was read as going on with the conversation's subject: a guess,
+    # so it gets the passages and never a "covered" (AnswerEngine.ask)
+    subject_guessed: bool = False
     content: tuple[str, ...] = ()  # the indication words before any policy's service words are taken out
     age: int | None = None  # "what if the patient is 15?"
     age_months: int | None = None  # the same age in months ("a 14-month-old": 14; "15": 180)

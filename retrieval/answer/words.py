@@ -91,7 +91,7 @@ def title_phrases(title: str) -> list[str]:
     """ "Prolotherapy (Sclerosant Injections of Ligaments and Tendons)" names the service twice: both count. So does the
     head of a qualified title: "Prolotherapy" in "Prolotherapy for Musculoskeletal Indications", "Transcranial Magnetic
     Stimulation" in "... as a Treatment of Depression"; and each of two services a title joins ("Trigger Point
-    Injections and Dry Needling")."""
+    Injections and Dry Needling"), and each service of a bracketed list."""
     inner = re.findall(r"\(([^)]+)\)", title)
     outer = re.sub(r"\([^)]*\)", " ", title)
     head = re.split(r"\s+(?:for|as|in|to treat|in the treatment of)\s+", outer, maxsplit=1)[0]
@@ -103,7 +103,11 @@ def title_phrases(title: str) -> list[str]:
     parts = [part for part in re.split(r"\s+(?:and|&)\s+", last)
              if len(part.split()) >= 2 or (len(part) >= 6 and part.lower().strip(" ,") not in generic)] \
         if " and " in last or " & " in last else []
-    return list(dict.fromkeys(p for p in [outer, *inner, title, head, last, *parts] if p.strip()))
+    # "Facet Joint Interventions (Facet Joint Injections, Medial Branch Blocks and Radiofrequency Ablation)": each
+    # service a bracketed list names, of two words or more
+    listed = [part.strip() for text in inner if "," in text
+              for part in re.split(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or|&)\s+", text) if len(part.split()) >= 2]
+    return list(dict.fromkeys(p for p in [outer, *inner, title, head, last, *parts, *listed] if p.strip()))
 
 
 # "non-implantable", "non invasive": one word, as "noninvasive" is written, never a mention of what it negates
