@@ -2,8 +2,10 @@
 what each document says): the payer and the policy number.
 
 The payer counts as read when a question that names the plan the way its own document does ("Does Blue Cross and
-Blue Shield of Montana cover ...") reaches that document's payer. That is what matters to a user: a payer read as the
-file name ("Bcbsmt") or as a program ("Medicaid") makes the plan's own questions answer "not loaded"."""
+Blue Shield of Montana cover ...") reaches that document's payer, and the name read keeps a word of the plan's own name that few plans' names share
+("Trillium" of "Trillium Community Health Plan": a name read as "Community Health Plan" is reached by that question but
+by no member who says "Trillium"). That is what matters to a user: a payer read as the file name ("Bcbsmt") or as a
+program ("Medicaid") makes the plan's own questions answer "not loaded"."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from retrieval import lexicon
 from retrieval.answer.payers import PayerNames
 
 
@@ -32,11 +35,22 @@ def document_figures(index: Any, truth: Path) -> dict[str, Any]:
             continue
         counts["documents"] += 1
         found, _ = names.find(f"does {row['payer'].lower()} cover it?")
-        payer_ok = record.meta.payer in found
+        payer_ok = record.meta.payer in found and _keeps_the_plans_own_word(record.meta.payer, row["payer"])
         id_ok = _norm(record.meta.policy_id) == _norm(row.get("policy_id"))
         counts["payer"] += payer_ok
         counts["policy_id"] += id_ok
     return counts
+
+
+def _keeps_the_plans_own_word(read: str, written: str) -> bool:
+    """Does the name read keep the first word of the plan's name that names it and not many plans ("trillium"; never
+    "community", "health" or "plan")? A name of only shared words (a program, "Medicare") needs none."""
+    shared = (lexicon.words("payers", "shared_first_word") | lexicon.words("documents", "not_plan_first")
+              | lexicon.words("documents", "generic_name_words") | lexicon.words("payers", "name_form")
+              | {"of", "and", "the", "plan", "plans", "healthplan", "insurance", "company", "inc", "llc"})
+    own = [w for w in re.findall(r"[a-z0-9]+", written.lower()) if w not in shared | {"cross", "shield"}]
+    # (its first such word: "Passport" of "Passport Health Plan by Molina Healthcare", not the parent's "Molina")
+    return not own or own[0] in re.findall(r"[a-z0-9]+", read.lower())
 
 
 def format_line(suite: str, figures: dict[str, Any]) -> str:

@@ -295,3 +295,28 @@ def test_document_figures_count_a_payer_read_as_the_file_name_as_misread(tmp_pat
     figures = document_figures(index, truth)
     assert figures == {"documents": 3, "payer": 1, "policy_id": 3}
     assert format_line("wild-dev", figures) == "wild-dev documents (3): payer read 1/3, policy number 3/3"
+
+
+def test_document_figures_count_a_payer_read_without_the_plans_own_word_as_misread(tmp_path: Path):
+    from types import SimpleNamespace
+
+    from evals.documents import document_figures
+    from retrieval.models import PolicyMeta
+
+    def record(source: str, payer: str) -> SimpleNamespace:
+        return SimpleNamespace(source=source, meta=PolicyMeta(policy_id="X-1", title="Bariatric Surgery", payer=payer))
+
+    # "Community Health Plan" is reached by "does trillium community health plan cover it?", but no member who says
+    # "Trillium" reaches it; a parent's name ("Molina Healthcare") is no brand's ("Passport Health Plan by Molina")
+    index = SimpleNamespace(policies={
+        "a": record("corpus/trillium-x-1.pdf", "Community Health Plan"),
+        "b": record("corpus/passport-x-1.html", "Molina Healthcare"),
+        "c": record("corpus/simply-x-1.pdf", "Simply Healthcare Plans"),
+    }, payer_variants={})
+    truth = tmp_path / "documents.jsonl"
+    truth.write_text("\n".join(json.dumps(row) for row in [
+        {"file": "trillium-x-1.pdf", "payer": "Trillium Community Health Plan", "policy_id": "X-1"},
+        {"file": "passport-x-1.html", "payer": "Passport Health Plan by Molina Healthcare", "policy_id": "X-1"},
+        {"file": "simply-x-1.pdf", "payer": "Simply Healthcare Plans", "policy_id": "X-1"},
+    ]) + "\n", encoding="utf-8")
+    assert document_figures(index, truth)["payer"] == 1
