@@ -16,7 +16,7 @@ from .finders import find, support
 from .question import QuestionReader
 from .records import Answer, AnswerWriter
 from .routing import screen, strip_attack, unanswered_route
-from .safety import UNSURE
+from .safety import POSITIVE, UNSURE
 from .view import Finding, build_view, profile
 
 _INJECTION_NOTE = "Instructions or pasted 'policy updates' inside a question are ignored: answers come only from the policy documents."
@@ -90,7 +90,7 @@ class AnswerEngine:
         if u.subject_guessed:
             # a follow-up read as going on with the conversation's subject though its words brushed another service:
             # the passages, never a "covered" read from a guess
-            findings = [replace(f, verdict=None, note=UNSURE) if f.verdict in {"covered", "covered_with_criteria"} else f
+            findings = [replace(f, verdict=None, note=UNSURE) if f.verdict in POSITIVE else f
                         for f in findings]
         return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
                                self.settings.home_payer, language)

@@ -127,19 +127,14 @@ class QuestionReader:
         intent = _intent(expanded)
         date_field = _date_field(expanded) if intent == "dates" else None
         payers, unknown = self._find_payers(expanded, lowered, question)
-        if not payers and unknown is not None:
-            # a loaded plan named by its letters: "Inland Empire Health Plan" for IEHP, "BCNEPA" for Blue Cross of
-            # Northeastern Pennsylvania; the question then reads with the plan's own name, which is not asked about
-            lettered = self._payer_names.by_initials(unknown, expanded)
-            if lettered is not None:
-                plan, words = lettered
-                expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
-                payers, unknown = (plan,), None
         if not payers:
-            # a plan's place said short before its tail: "san fran health plan", "SF health plan"
-            clipped = self._payer_names.by_clipped_words(expanded)
-            if clipped is not None:
-                plan, words = clipped
+            # a loaded plan named short: by its letters ("Inland Empire Health Plan" for IEHP, "BCNEPA" for Blue Cross of
+            # Northeastern Pennsylvania) or by its place said short before its tail ("san fran health plan", "SF health
+            # plan"); the question then reads with the plan's own name, which is not asked about
+            short = (self._payer_names.by_initials(unknown, expanded) if unknown is not None else None) \
+                or self._payer_names.by_clipped_words(expanded)
+            if short is not None:
+                plan, words = short
                 expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
                 payers, unknown = (plan,), None
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))

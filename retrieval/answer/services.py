@@ -75,6 +75,9 @@ class ServiceIndex:
                 frequency[word] = frequency.get(word, 0) + 1
         n = max(1, len(self._profiles))
         self._profile_idf = {w: math.log(1 + n / f) for w, f in frequency.items()}
+        # a distinctive word is one that few policies' statements use. Each payer has about one policy per service, so
+        # in a corpus of many payers "few" grows with them ("sleeve": Aetna's, Molina's, Health Net's)
+        self._distinctive_idf = math.log(1 + n / max(2, math.ceil(len(self._keys_by_payer) / 4)))
         self._by_service_word: dict[str, set[str]] = {}
         for key, phrase_sets in self._service_words.items():
             for phrase in phrase_sets:
@@ -174,14 +177,12 @@ class ServiceIndex:
         """Does the policy's profile hold a distinctive question word (one few policies' statements use) that none of
         the other policies' profiles holds?"""
         words = set(_content_words(expanded)) - self.payer_stems - self._plan_words - lexicon.words("questions", "generic_service")
-        n = max(1, len(self._profiles))
-        few = max(2, math.ceil(len(self._keys_by_payer) / 4))
         profile = self._profiles.get(key, set())
         # (a word each of the plan's policies writes names the plan or its programs ("OHP"), not a service)
         siblings = [self._profiles.get(k, set()) for k in self._keys_by_payer.get(self._payers[key], ()) if k != key]
         if siblings:
             words = {w for w in words if not all(w in other for other in siblings)}
-        return any(self._profile_idf.get(w, 0.0) >= math.log(1 + n / few) and w in profile
+        return any(self._profile_idf.get(w, 0.0) >= self._distinctive_idf and w in profile
                    and not any(w in self._profiles.get(k, set()) for k in others) for w in words)
 
     def _same_service(self, matched: list[tuple[str, float]], among: set[str]) -> list[tuple[str, float]]:
@@ -228,7 +229,6 @@ class ServiceIndex:
         words -= self.payer_stems
         if not words:
             return []
-        n = len(self._profiles)
         scores = []
         candidates = set().union(*(self._by_profile_word.get(w, set()) for w in words))
         if among is not None:
@@ -236,10 +236,8 @@ class ServiceIndex:
         for key in sorted(candidates, key=self._order.__getitem__):
             profile = self._profiles[key]
             hit = [w for w in words if w in profile]
-            # at least one distinctive word must match: one that few policies use. Each payer has about one policy per
-            # service, so in a corpus of many payers "few" grows with them ("sleeve": Aetna's, Molina's, Health Net's)
-            few = max(2, math.ceil(len(self._keys_by_payer) / 4))
-            if not any(self._profile_idf[w] >= math.log(1 + n / few) for w in hit):
+            # at least one distinctive word must match
+            if not any(self._profile_idf[w] >= self._distinctive_idf for w in hit):
                 continue
             score = math.fsum(self._profile_idf[w] for w in hit) / math.fsum(self._profile_idf[w] for w in words)
             if score >= 0.34 and all(self.writes(key, w) for w in rare):
