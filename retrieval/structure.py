@@ -125,13 +125,22 @@ def parse(text: str) -> Structure:
     carried_lead: tuple[int, int] | None = None  # (lead-in unit index, group) from a paragraph just before a list block
     # a list item cut by a page break ("... the following services have" | page footer and header | "not been ...")
     carried_item: tuple[int, int | None, int | None, list[list]] | None = None
+    # a list that a blank line interrupts ("A. ... when the criteria listed are met:" | blank | "1. Chronic migraine"):
+    # (levels, last item, group, lead-in, item indent) of the block before, for a next block that goes on with it
+    carried_list: tuple[list[list], int | None, int | None, int | None, int] | None = None
+
+    def first_line(number: int) -> str:
+        """A block's first line past a page break's running header and footer."""
+        return next((text[s:e] for s, e in blocks[number]
+                     if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), "") \
+            if number < len(blocks) else ""
+
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
         # the next block's first line past a page break's running header and footer ("... for ANY of the following:" |
         # "Page 2 of 5" | "Tufts Health Plan | ... | MNG-DME-0348" | "1. Mild deformity ...")
-        next_block_is_list = block_number + 1 < len(blocks) and is_list_line(next(
-            (text[s:e] for s, e in blocks[block_number + 1]
-             if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), ""))
+        next_first = first_line(block_number + 1)
+        next_block_is_list = is_list_line(next_first)
         # --- the header: field lines and the plan name above them
         if block_start < header_end or (fields and block_start <= header_end):
             for start, end in block:
@@ -149,6 +158,12 @@ def parse(text: str) -> Structure:
         last_item: int | None = None
         item_indent = 0  # how far the last item's marker stands in from the margin
         levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker] per level
+        interrupted, carried_list = carried_list, None
+        if interrupted is not None and BULLET.match(first_line(block_number)):
+            # the list goes on after the blank line: its items keep their levels ("2." after "1." and its "a."-"d.")
+            levels = [list(level) for level in interrupted[0]]
+            last_item, list_group, lead_in_index, item_indent = interrupted[1:]
+        units_before, sections_before = len(units), len(sections)
         resumed = carried_item
         carried_item = None
         table_block = sum(1 for s, e in block if CODE_ROW.match(text[s:e])) >= 2
@@ -308,11 +323,22 @@ def parse(text: str) -> Structure:
                                      catch_all=is_catch_all(text[s:e]), group=new_group()))
                 continue
             prose.append((start, end))
-        flush_prose(before_list=next_block_is_list)
+        # a paragraph between two items of one list ("Continuation: after two treatment cycles ..." between "1." and
+        # "2.") leads in nothing: the list goes on after it
+        inside = (interrupted is not None and prose and last_item is None and len(sections) == sections_before
+                  and all(x.kind == "sentence" for x in units[units_before:])
+                  and not text[prose[-1][0]:prose[-1][1]].rstrip().endswith(":")
+                  and _continues(interrupted[0], next_first))
+        flush_prose(before_list=next_block_is_list and not inside)
         if last_item is not None and not text[units[last_item].start:units[last_item].end].rstrip().endswith(
                 (".", ";", ":", "!", "?")):
             carried_item = (last_item, list_group, lead_in_index, levels)
-        if next_block_is_list and lead_in_index is not None and units[lead_in_index].kind == "lead_in" and list_group is not None:
+        if last_item is not None:
+            carried_list = (levels, last_item, list_group, lead_in_index, item_indent)
+        elif inside:
+            carried_list = interrupted
+        elif next_block_is_list and lead_in_index is not None and units[lead_in_index].kind == "lead_in" \
+                and list_group is not None:
             carried_lead = (lead_in_index, list_group)
 
     # Units before the first section (no header, no heading yet) belong to a leading "Document" section.
@@ -337,6 +363,27 @@ def _names_a_section(line: str) -> bool:
 _ICD10_ROW = re.compile(r"^[ \t|]*[A-TV-Z]\d{2}(?:\.[0-9A-Z]{1,4})?[ \t]")  # "G40.919 Epilepsy, unspecified, ..."
 STATEMENT_KINDS = {"policy", "criteria", "exclusions", "prior_approval"}
 _AMBIGUOUS = {"ambiguous-upper": ("alpha-upper", "roman-upper"), "ambiguous-lower": ("alpha-lower", "roman-lower")}
+
+
+_ROMAN_NUMBERS = ("i", "ii", "iii", "iv", "v", "vi", "vii", "viii", "ix", "x", "xi", "xii")
+
+
+def _continues(levels: list[list], line: str) -> bool:
+    """Is the line the next item of a level of an interrupted list ("2." after "1.", "C." after "B.")?"""
+    bullet = BULLET.match(line)
+    if not bullet:
+        return False
+    style = marker_style(line)
+    marker = bullet.group(0).strip().strip("().")
+    for known, _, last in levels:
+        if known != style and known not in _AMBIGUOUS.get(style, ()):
+            continue
+        if last.isdigit() and marker.isdigit():
+            return int(marker) == int(last) + 1
+        if last.lower() in _ROMAN_NUMBERS and marker.lower() in _ROMAN_NUMBERS and known.startswith("roman"):
+            return _ROMAN_NUMBERS.index(marker.lower()) == _ROMAN_NUMBERS.index(last.lower()) + 1
+        return len(last) == 1 and len(marker) == 1 and last.isalpha() and ord(marker) == ord(last) + 1
+    return False
 
 
 def _first_style(style: str) -> str:

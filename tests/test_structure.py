@@ -634,3 +634,44 @@ def test_a_code_rows_wrapped_description_belongs_to_the_row() -> None:
     assert len(rows) == 2
     assert rows[1].startswith("90868") and rows[1].endswith("per session")
     assert "initial" in rows[0] and "subsequent" not in rows[0]
+
+
+def test_a_list_that_blank_lines_interrupt_keeps_its_levels() -> None:
+    # items set apart by blank lines, a paragraph between two items of one list, and a second lettered part whose own
+    # list follows after a blank line: each item belongs to its own part, not to the paragraph before the next block
+    text = ("POLICY\n\n"
+            "A. Stellate ganglion block may be considered medically necessary for the following conditions when the\n"
+            "   criteria listed for the condition are met:\n\n"
+            "   1. Complex regional pain syndrome of the upper limb when ALL of the following are documented:\n"
+            "      a. Pain for at least 3 months; AND\n"
+            "      b. Failure of physical therapy.\n\n"
+            "      Repeat blocks: a repeat block may be considered medically necessary only when the first one\n"
+            "      gave at least 50 percent relief.\n\n"
+            "   2. Phantom limb pain.\n\n"
+            "   3. Refractory angina.\n\n"
+            "B. Stellate ganglion block is considered investigational for the following conditions:\n\n"
+            "   - post-traumatic stress disorder\n"
+            "   - hot flashes\n\n"
+            "C. Stellate ganglion block for cosmetic purposes is not covered.\n")
+    structure = parse(text)
+    units = structure.units
+
+    def find(start: str) -> int:
+        return next(i for i, u in enumerate(units) if text[u.start:u.end].startswith(start))
+
+    a, b = find("Stellate ganglion block may"), find("Stellate ganglion block is considered investigational")
+    assert units[find("Phantom limb pain")].parent_index == a
+    assert units[find("Refractory angina")].parent_index == a
+    assert units[find("Complex regional")].parent_index == a
+    assert units[find("post-traumatic")].parent_index == b
+    assert units[find("hot flashes")].parent_index == b
+    assert units[b].parent_index is None
+    repeat = units[find("Repeat blocks")]
+    assert repeat.kind == "sentence" and repeat.verdict == "covered_with_criteria"
+    # a list after a paragraph that leads in nothing and restarts its numbering is no continuation
+    fresh = ("Policy\n\nCovered when:\n\n1. One.\n\n2. Two.\n\nThe following are considered investigational\n\n"
+             "1. Three.\n")
+    units = parse(fresh).units
+    three = next(u for u in units if fresh[u.start:u.end] == "Three.")
+    lead = next(i for i, u in enumerate(units) if fresh[u.start:u.end].startswith("The following are"))
+    assert three.parent_index == lead
