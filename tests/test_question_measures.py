@@ -108,3 +108,41 @@ def test_a_spinal_level_and_a_letter_alone_are_no_indication() -> None:
 
     assert all(_case_detail().fullmatch(w) for w in ("c5", "l4", "t12", "s1"))
     assert not _case_detail().fullmatch("cgm")
+
+
+def test_a_count_or_score_against_a_criterions_bound() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.finders.measures import failed_criterion, question_measures
+
+    view = SimpleNamespace(text_of=lambda u: u.text)
+    salt = SimpleNamespace(text="Alopecia areata with a Severity of Alopecia Tool (SALT) score of 50 or higher")
+    episodes = SimpleNamespace(text="Seven or more episodes of sore throat in the preceding 12 months; or")
+    ahi = SimpleNamespace(text="An apnea-hypopnea index (AHI) of 65 or less on a sleep study")
+    assert failed_criterion(view, [salt], question_measures("the dermatologist wrote SALT 30")) is salt
+    assert failed_criterion(view, [salt], question_measures("her SALT score is 70")) is None
+    assert failed_criterion(view, [episodes], question_measures("4 documented throat episodes this year")) is episodes
+    # each number is read with the words of its own clause: the BMI is not the AHI
+    assert failed_criterion(view, [ahi], question_measures("AHI 30, BMI 71")) is None
+    assert failed_criterion(view, [ahi], question_measures("AHI 70, BMI 31")) is ahi
+    # an age, a code or a spinal level is no count
+    assert question_measures("my daughter is 15 and has alopecia") == []
+    assert question_measures("CPT 97810 for an L4-5 disc") == []
+
+
+def test_a_count_written_as_a_word_and_a_score_out_of_ten() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.finders.measures import failed_criterion, question_measures
+
+    view = SimpleNamespace(text_of=lambda u: u.text)
+    trials = SimpleNamespace(text="Lack of adequate response to at least 2 antidepressant medication trials from at least "
+                                  "2 different classes")
+    pain = SimpleNamespace(text="Pain rated 5 or greater on a 0-10 numeric rating scale")
+    assert failed_criterion(view, [trials], question_measures("I've only tried one antidepressant so far")) is trials
+    assert failed_criterion(view, [trials], question_measures("she tried three antidepressants")) is None
+    assert failed_criterion(view, [pain], question_measures("her pain is 4/10 now")) is pain
+    assert question_measures("one of my doctors said to take it two times a day") == []
+    # a clause that says when a criterion applies is no bound the member must meet
+    severe = SimpleNamespace(text="When the AHI is 30 or more events per hour, the member has completed a PAP trial")
+    assert failed_criterion(view, [severe], question_measures("home sleep test shows an AHI of 8")) is None

@@ -23,8 +23,38 @@ _WINDOW = 8
 _NOT_CONTEXT = {"day", "week", "month", "year", "percent", "least", "less", "more", "onli", "than", "period", "total"}
 
 
-def _value(number: str, unit: str) -> tuple[str, float]:
+# a bare number the question states: a count or a score ("4 documented strep throat episodes", "SALT 30"), not a
+# measure with a unit, a code, a date, an age or part of a name ("T12", "L4-5", "CPT 97810")
+_QUESTION_COUNT = re.compile(
+    r"(?<![\w.$/#:-])(\d{1,3}(?:\.\d+)?)(?![\w%/:-]|\.\d|\s*(?:%|percent|days?|weeks?|wks?|months?|mos?|years?|yrs?|"
+    r"y/?o|hours?|hrs?|minutes?|mins?|kg|cm|mm|mg|ml|lbs?|pounds?|times? (?:a|per) (?:day|week))\b)", re.I)
+# a count written as a word, before the thing counted ("only tried one antidepressant"), and a score out of ten
+# ("pain is 4/10")
+_QUESTION_COUNT_WORD = re.compile(r"\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\s+"
+                                  r"(?!(?:of|or|more|less|times?|days?|weeks?|months?|years?|hours?|in|to|and|a|an|the)\b)"
+                                  r"(?=[a-z])", re.I)
+_OUT_OF_TEN = re.compile(r"(?<![\w.])(\d{1,2})\s*/\s*10\b")
+# a count is compared only with a bound whose nearest words (this many either side) name the same thing
+_COUNT_WINDOW = 4
+
+
+# words any count or score is written with: they say nothing of what is counted
+_COUNT_NOUNS = {"score", "scale", "index", "level", "number", "total", "show", "test", "result", "rate", "valu", "measur"}
+
+
+def _conditional(text: str, at: int) -> bool:
+    """Is the position inside a clause that states when a criterion applies ("When the AHI or REI is 30 or more events
+    per hour (severe OSA), the member has completed a PAP trial ...", "If the BMI is 40 or greater, ...")?"""
+    clause_start = max(text.rfind(".", 0, at), text.rfind(";", 0, at)) + 1
+    clause = text[clause_start:at]
+    return bool(re.match(r"\s*(?:\w+\.\s+)?(?:when|if|where|for (?:members|patients|individuals) (?:with|whose))\b", clause, re.I)) \
+        and "," not in clause
+
+
+def _value(number: str, unit: str | None) -> tuple[str, float]:
     n = float(_NUMBER_WORDS.get(number.lower(), 0) or number)
+    if unit is None:
+        return "count", n
     unit = unit.lower().rstrip("s")
     if unit in {"%", "percent"}:
         return "percent", n
@@ -36,16 +66,32 @@ def _bounds() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((row.fields["bound"], row.pattern) for row in lexicon.rows("documents", "measure_bound"))
 
 
-def _context(text: str, start: int, end: int) -> set[str]:
-    before = text[:start].split()[-_WINDOW:]
-    after = text[end:].split()[:_WINDOW]
-    return set(content_words(" ".join(before + after))) - _NOT_CONTEXT
+def _context(text: str, start: int, end: int, window: int = _WINDOW) -> set[str]:
+    before, after = text[:start], text[end:]
+    if window == _COUNT_WINDOW:
+        # a count's words are those of its own clause: "AHI 30, BMI 31" says which number is which
+        before, after = re.split(r"[,;:.](?:\s|$)", before)[-1], re.split(r"[,;:](?:\s|$)|\.(?:\s|$)", after)[0]
+    words = before.split()[-window:] + after.split()[:window]
+    return set(content_words(" ".join(words))) - _NOT_CONTEXT
 
 
 def question_measures(text: str) -> list[tuple[str, float, set[str]]]:
-    """(dimension, value, the words around it) for each duration or percentage the question states."""
-    return [(*_value(m.group(1), m.group(2)), _context(text, m.start(), m.end())) for m in _QUESTION_MEASURE.finditer(text)
-            if not re.match(r"\s*(?:old|of age)\b", text[m.end():])]  # "a 16 year old" is an age
+    """(dimension, value, the words around it) for each duration, percentage, count or score the question states."""
+    found = [(*_value(m.group(1), m.group(2)), _context(text, m.start(), m.end())) for m in _QUESTION_MEASURE.finditer(text)
+             if not re.match(r"\s*(?:old|of age)\b", text[m.end():])]  # "a 16 year old" is an age
+    counts = [*_QUESTION_COUNT.finditer(text), *_QUESTION_COUNT_WORD.finditer(text), *_OUT_OF_TEN.finditer(text)]
+    for m in counts:
+        if m.re is not _OUT_OF_TEN and (
+                re.match(r"\s*(?:-?\s*(?:years?|yrs?|months?|mos?)[- ]?old|of age)\b", text[m.end():], re.I)
+                or re.search(r"\b(?:is|am|are|was|turned|turns|age|aged|ages)\s*$", text[:m.start()], re.I)):
+            continue  # "my daughter is 15": an age
+        if re.search(r"\b(?:type|grade|stage|class|level|tier|step|phase|part|section|category|zone|number|no\.?|day|"
+                     r"week|cycle|round|session|visit|dose|page|chapter)\s*$", text[:m.start()], re.I):
+            continue  # "type 1 diabetes", "grade 2", "stage 4": a label, not a count
+        around = {w for w in _context(text, m.start(), m.end(), _COUNT_WINDOW) if not w.isdigit()}
+        if around:
+            found.append(("count", _value(m.group(1), None)[1], around))
+    return found
 
 
 def failed_criterion(view: PolicyView, units: list[Unit], measures: list[tuple[str, float, set[str]]]) -> Unit | None:
@@ -54,10 +100,18 @@ def failed_criterion(view: PolicyView, units: list[Unit], measures: list[tuple[s
         text = " ".join(view.text_of(unit).split())
         for bound, pattern in _bounds():
             for m in pattern.finditer(text):
-                dimension, limit = _value(m.group(1), m.group(2))
-                around = _context(text, m.start(), m.end())
+                measured = m.group(2) if (pattern.groups or 0) >= 2 else None
+                dimension, limit = _value(m.group(1), measured)
+                around = _context(text, m.start(), m.end(), _COUNT_WINDOW if measured is None else _WINDOW)
+                if measured is None:
+                    around = {w for w in around if not w.isdigit()}
+                if measured is None and _conditional(text, m.start()):
+                    continue  # "When the AHI is 30 or more, the member has ...": a case the criterion applies to
                 for asked_dimension, value, asked_around in measures:
-                    if asked_dimension != dimension or not (around & asked_around):
+                    shared = around & asked_around
+                    if dimension == "count":
+                        shared -= _COUNT_NOUNS  # "score" alone does not say a STOP-BANG score is an Epworth one
+                    if asked_dimension != dimension or not shared:
                         continue
                     if (bound == "at_least" and value < limit) or (bound == "at_most" and value > limit):
                         return unit
@@ -76,6 +130,10 @@ def check(finding: Finding, u: Understanding) -> Finding:
     cited = [unit for unit, role, _ in finding.cites if role in {"verdict", "item"}]
     owners = [s for s in view.statements if any(s.unit is unit for unit in cited)]
     units = cited + [item for s in owners for item in s.items if item not in cited]
+    # the other criteria of the list a cited criterion belongs to ("Hemoglobin A1c of 10.0% or lower" beside "BMI of 45
+    # or lower", under a lead-in that states no verdict of its own)
+    parents = {unit.parent for unit in cited if unit.kind == "list_item" and unit.parent is not None}
+    units += [x for x in view.units if x.parent in parents and x not in units]
     failed = failed_criterion(view, units, measures)
     if failed is None:
         return finding
