@@ -149,6 +149,9 @@ class QuestionReader:
             unknown = self._leading_plan(question)
         if not payers and unknown is None and doc_keys:
             unknown = self._named_plan(question, doc_keys)
+        elif not payers and unknown is None:
+            # no title names the service ("Enterra therapy ... covered by HMSA"): a plan's name the corpus never writes
+            unknown = self._named_plan(question, (), corpus_words=self._vocab)
         # what the question says is absent is not what it asks about ("with no comorbidities")
         indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
         content = self._indication(expanded, (), payers)
@@ -364,13 +367,15 @@ class QuestionReader:
             return None
         # a word the corpus writes elsewhere ("Paramount to these policies is the member's contract") still names a
         # plan when no policy of that service writes it; "Inspire criteria for OSA" names a device its policies write
-        if word in self._vocab and self._services.mentions([k for k, _ in scored], word):
+        if word in self._vocab and (self._services.names_as_written([k for k, _ in scored], lead.group(1))
+                                    if lead.group(1) != word else self._services.mentions([k for k, _ in scored], word)):
             return None
         return lead.group(1)
 
-    def _named_plan(self, question: str, doc_keys: tuple[str, ...]) -> str | None:
+    def _named_plan(self, question: str, doc_keys: tuple[str, ...], corpus_words=None) -> str | None:
         """A plan named the way plans are ("Alliant Health Plans", "covered by Paramount") that is not loaded: a name
-        that the policies of the asked service never write, so it is no part of the service."""
+        that the policies of the asked service never write, so it is no part of the service (with no service named:
+        a name the corpus never writes, `corpus_words`)."""
         not_first = lexicon.words("documents", "not_plan_first")
         for row in lexicon.rows("payers", "plan_in_question"):
             for found in row.pattern.finditer(question):
@@ -379,7 +384,10 @@ class QuestionReader:
                 if first in not_first or first in self._payer_word_set or first in lexicon.words("payers", "line_of_business") \
                         or first in non_indication() or any(first in phrase.split() for phrase in synonyms()):
                     continue
-                if not self._services.mentions(doc_keys, name.split()[0]):
+                if corpus_words is not None:
+                    if first not in corpus_words:
+                        return name
+                elif not self._services.mentions(doc_keys, name.split()[0]):
                     return name
         return None
 

@@ -191,20 +191,37 @@ class ServiceIndex:
         of the shorter one's) or their meanings are very close with no word shared ("Glucose Monitors" / "Continuous
         Glucose Monitoring Devices"); one shared word of three is not enough ("Spinal Cord Stimulation" /
         "Transcranial Magnetic Stimulation")."""
-        generic = _generic_title()
         for key, score in matched:
             if score < 0.5:
                 break
-            words = {w for phrase in self._service_words[key] for w in phrase if w not in generic}
+            words, head = self._title_words_of(key), self._head_words(key)
             same = []
             for k in sorted(among, key=self._order.__getitem__):
-                other = {w for phrase in self._service_words[k] for w in phrase if w not in generic}
-                overlap = len(words & other) / max(1, min(len(words), len(other)))
+                other = self._title_words_of(k)
+                # (the words they share, without the condition a title names after "for", of the shorter title's)
+                overlap = len(head & self._head_words(k)) / max(1, min(len(words), len(other)))
                 if overlap >= SAME_SERVICE_OVERLAP or self._similarity(key, k) >= SAME_SERVICE_TITLE:
                     same.append(k)
             if same:
                 return [(k, score) for k in same]
         return []
+
+    def _title_words_of(self, key: str) -> set[str]:
+        generic = _generic_title()
+        return {w for phrase in self._service_words[key] for w in phrase if w not in generic}
+
+    def _head_words(self, key: str) -> set[str]:
+        """A title's distinctive words, without those of the condition it names after "for" ("Hypoglossal Nerve
+        Stimulation for Obstructive Sleep Apnea" is a service for sleep apnea, not one with "Sleep Apnea Testing"),
+        unless the part before "for" names nothing of its own ("Surgery for Severe Obesity")."""
+        generic = _generic_title()
+        words = self._title_words_of(key)
+        head = re.split(r"\s+for\s+", self._titles.get(key, ""), maxsplit=1, flags=re.I)
+        if len(head) == 2:
+            own = set(_content_words(expand(head[0].lower()))) - generic
+            if own:
+                return own | (words - set(_content_words(expand(head[1].lower()))))
+        return words
 
     def _similarity(self, a: str, b: str) -> float:
         if self._title_similarity is None:
@@ -255,6 +272,18 @@ class ServiceIndex:
         """Does any of these policies write the word at all ("Inspire" in a sleep apnea policy)?"""
         pattern = re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])", re.I)
         return any(pattern.search(self._texts.get(key, "")) for key in keys)
+
+    def names_as_written(self, keys: Iterable[str], word: str) -> bool:
+        """Does any of these policies write the word as a name is written: with its capitals ("Paramount", "HMSA"),
+        other than as a sentence's or a line's first word ("Paramount to the plan's decision is ..." is an adjective)?"""
+        pattern = re.compile(rf"(?<![A-Za-z]){re.escape(word)}(?![A-Za-z])")
+        for key in keys:
+            text = self._texts.get(key, "")
+            for found in pattern.finditer(text):
+                before = text[max(0, found.start() - 3):found.start()].rstrip(" \t\"'(")
+                if before and before[-1] not in ".!?:\n" and not before.endswith(("-", "*", "\u2022")):
+                    return True
+        return False
 
     def writes(self, key: str, stem: str) -> bool:
         """Does the policy write the word in a sentence that is not one of what it leaves out ("This guideline does not

@@ -9,8 +9,8 @@ from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
 from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, converse, failed_condition, match
-from ..words import content_words, line_of_business_stems
+from ..view import Finding, PolicyView, Statement, converse, failed_condition, match, names
+from ..words import _content_words, content_words, line_of_business_stems
 from .passages import best_sentence
 
 # Calibrated on evals/gold.jsonl: how much of the indication a statement must name to carry the answer, and how
@@ -180,6 +180,14 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
                      and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
         if rival is not None:
             best = rival
+        else:
+            exception = _named_exception(view, u, indication, best, scored)
+            if exception is not None:
+                _, statement, item = exception
+                verdict = _verdict_of(exception)
+                cites = [(item, "verdict", 1.0)] if item is not None and item.verdict else \
+                    [(statement.unit, "verdict", 1.0)] + ([(item, "item", 1.0)] if item is not None else [])
+                return Finding(view, verdict, cites, item)
     if best is not None and plain_criteria_question(u) and _verdict_of(best) not in POSITIVE and best[2] is not None:
         # "What are BCBSMT's criteria for arthroscopic partial meniscectomy?" asks for the criteria statement that
         # names it, not for a narrower listed case ("... for a degenerative meniscal tear in a knee with KL grade 3")
@@ -198,6 +206,16 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
         if own_line:
             score, statement = max(own_line, key=lambda c: c[0])
             return Finding(view, statement.unit.verdict, [(statement.unit, "verdict", score)])
+        # "For Medicare Advantage members, acupuncture for any condition other than chronic low back pain ... is not
+        # covered": that line's catch-all governs its members, unless that line's own positive statement names the use
+        line_catch_alls = [s for s in view.statements if s.unit.catch_all and s.unit.verdict not in POSITIVE
+                           and s.unit.verdict not in {None, "no_statement"} and view.words(s.unit) & lines]
+        line_positive = max((match(indication, x, view) for s in view.statements
+                             if s.unit.verdict in POSITIVE and view.words(s.unit) & lines
+                             for x in [s.unit, *s.items]), default=0.0)
+        if line_catch_alls and line_positive < INDICATION_MIN_MATCH:
+            return Finding(view, line_catch_alls[0].unit.verdict, [(line_catch_alls[0].unit, "verdict", 1.0)],
+                           note="applies to uses the list does not name")
     catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
     asked_lines = lines if len(catch_alls) > 1 else set()
     catch_all = min(catch_alls, key=lambda s: _other_line(view, s, asked_lines), default=None)
@@ -274,6 +292,38 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
             passages.append((primary.unit, "context", 0.5))
         return Finding(view, None, passages, note=UNSURE)
     return Finding(view, primary.unit.verdict, cites)
+
+
+def _named_exception(view: PolicyView, u: Understanding, indication: list[str], best, scored):
+    """ "an epidural injection of etanercept for lumbar radiculopathy": the positive statement names the condition, but
+    the question's most telling word, one that a single statement or listed use of the policy names, is named only by a
+    negative one ("Epidural injection of biologic agents, including etanercept ..." under "investigational"); that one
+    is what was asked about. Only words the question writes itself count (not those a lay phrase stands for), and
+    not the plan's name."""
+    generic = lexicon.words("questions", "generic_indication")
+    written = set(_content_words(u.text.lower())) - set(content_words(" ".join(u.payers)))
+    telling = [w for w in indication if w not in generic and w in written]
+    if not telling:
+        return None
+    # how many of the policy's statements and listed uses name each word (as a word family: "radicular" names
+    # "radiculopathy")
+    units = [x for st in view.statements for x in [st.unit, *st.items]]
+    naming = {w: sum(names(w, view.words(x)) for x in units) for w in telling}
+    telling = [w for w in telling if naming[w]]
+    if not telling:
+        return None
+    rarest = min(telling, key=lambda w: naming[w])
+    if naming[rarest] > 1:
+        return None
+    _, statement, item = best
+    carrier = {w for x in ([statement.unit, item] if item is not None else [statement.unit]) for w in view.words(x)}
+    if names(rarest, carrier):
+        return None
+    if any(naming[w] <= naming[rarest] for w in telling if w != rarest and names(w, carrier)):
+        return None  # another word as telling is the positive statement's own
+    negatives = [c for c in scored if _verdict_of(c) not in POSITIVE and _verdict_of(c) not in {None, "no_statement"}
+                 and names(rarest, view.words(c[2] or c[1].unit))]
+    return max(negatives, key=lambda c: c[0], default=None)
 
 
 def listed_use_verdict(view: PolicyView, statement: Statement, item: Unit | None) -> str | None:

@@ -10,7 +10,7 @@ from ...models import Unit
 from ...search import LoadedIndex
 from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, affirms, match, rank
+from ..view import Finding, PolicyView, Statement, affirms, match, names, rank
 from .coverage import INDICATION_MIN_MATCH, coverage, plain_criteria_question
 
 
@@ -98,10 +98,29 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             fits = [(s, item) for s, item in fits if item.unit_id in asked]  # the asked procedure's own BMI rule
         if not fits:
             found = bmi_finding(view, u, asked)
+            rules = [x for x in sorted((x for _, x in _statement_units(view) if x.unit_id in asked), key=lambda x: x.start)
+                     if re.search(r"\bbmi\b|body mass index", view.text_of(x), re.I)
+                     and re.search(r"\d", view.text_of(x)) and not _bmi_fits(u.bmi, view.text_of(x))]
+            # (a rule of the asked procedure names one of its rarer words, "duodenal switch", not "weight loss", and
+            # restricts it: "only for", "limited to", "reserved for")
+            units = [x for _, x in _statement_units(view)]
+            rare = {w for w in u.indication if sum(names(w, view.words(x)) for x in units) <= 3}
+            rules = [x for x in rules if any(names(w, view.words(x)) for w in rare)
+                     and re.search(r"\b(?:only|limited to|restricted to|reserved for)\b", view.text_of(x), re.I)]
+            if found is not None and found.verdict in POSITIVE and rules \
+                    and not any(x is unit for x in rules for unit, _, _ in found.cites):
+                # "a duodenal switch with a BMI of 46" against "BPD/DS, only for adults with a BMI of 50 kg/m2 or
+                # greater": the asked procedure's own BMI rule is not met, so the main criteria's "BMI of 40 or greater"
+                # is no 'covered'; the rule is quoted first and the verdict left to the reader
+                return Finding(view, None, [(rules[0], "item", 1.0), *found.cites], rules[0], note=UNSURE)
             if found is not None:
                 return found
         if fits:
             statement, item = fits[0]
+            if item.verdict and item.verdict != "no_statement" and item.verdict != statement.unit.verdict:
+                # the BMI rule states its own position ("Bariatric surgery for a member with a BMI below 35 kg/m2 ...
+                # is not a covered OHP benefit"), whichever statement's criteria it follows
+                return Finding(view, item.verdict, [(item, "verdict", 1.0)], item)
             return Finding(view, statement.unit.verdict, [(item, "item", 1.0), (statement.unit, "verdict", 1.0)], item)
     if pool and plain_criteria_question(u) and coverage(index, view, u).verdict == "covered_with_criteria":
         # "What are the criteria for arthroscopic partial meniscectomy?": the criteria of the statement that covers
