@@ -527,8 +527,8 @@ def _payer_from_text(text: str) -> str | None:
         # "PacificSource Health Plans | Clinical Policy: Dry Needling", "UPMC HEALTH PLAN - MEDICAL POLICY MANUAL"
         line = _TITLE_PARTS.split(line)[0].strip()
         line = _without_document_kind(line)  # "Blue Cross Blue Shield of Minnesota Medical Policy"
-        if ":" in line:
-            return None
+        if ":" in line or _labels()[2].match(line):
+            return None  # the header fields begin ("Policy Number  HS-MP-017", "Department  Health Services")
         if _SECTION_NUMBERED.match(line):
             continue  # "12. BEHAVIORAL HEALTH SERVICES" is a chapter of the manual, not a plan
         acronym = _ACRONYM_LEAD.match(line)
@@ -546,10 +546,13 @@ def _payer_from_text(text: str) -> str | None:
         named_plan = re.search(r"\bhealth ?plans?\b", line, re.I) or _states_positions(line, text)
         if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
                 and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
-            # "SUPERIOR HEALTHPLAN" at the top is "Superior HealthPlan" where the document writes it in its own case
+            # "SUPERIOR HEALTHPLAN" (or a logo's "arizona complete health") at the top is "Superior HealthPlan" where the
+            # document writes it in its own case
             same = re.compile(rf"(?<![A-Za-z]){re.escape(line)}(?![A-Za-z])", re.I)
-            written = next((m.group(0) for m in same.finditer(text) if not m.group(0).isupper()), None)
-            return _fuller_name(written if line.isupper() and written is not None else _name_case(line), text)
+            written = next((m.group(0) for m in same.finditer(text)
+                            if not m.group(0).isupper() and not m.group(0).islower()), None)
+            one_case = line.isupper() or line.islower()
+            return _fuller_name(written if one_case and written is not None else _name_case(line), text)
     return None
 
 

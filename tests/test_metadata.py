@@ -560,6 +560,14 @@ def test_a_pdf_header_cell_that_wraps_its_label_and_value_is_still_read() -> Non
     # a justified PDF line's spaces are no part of the name
     ("Simply Healthcare Plans, Inc. Medical Policy\nSubject: Hyperbaric Oxygen Therapy\nDocument #: MED.00006\n"
      "Note:  This  document  applies  to  Simply  Healthcare  Plans,  Inc.  members.\n", "Simply Healthcare Plans"),
+    # a header table's "Department | Health Services" row (as an HTML table reads) is no plan's name
+    ("Skip to content\n\nAllergy Testing\n\nPolicy Number  RV-MP-044\nDepartment  Health Services\nEffective Date  "
+     "01/01/2025\n\nRiverbend Health Plans considers allergy testing medically necessary when ...\n"
+     "Riverbend Health Plans reviews this policy every year.\n", "Riverbend Health Plans"),
+    # a logo's name in lower case is the name as the document writes it elsewhere
+    ("mesa verde health CLINICAL POLICY\nAllergy Testing\nReference Number: MV.CP.MP.12\nLine of Business: Ambetter "
+     "from Mesa Verde Health\nIt is the policy of Mesa Verde Health that allergy testing is medically necessary ...\n",
+     "Mesa Verde Health"),
 ])
 def test_the_payer_is_the_plan_the_document_speaks_for(text: str, payer: str, tmp_path: Path) -> None:
     meta, _ = read_meta(text, tmp_path / "policy.txt")

@@ -115,3 +115,22 @@ def test_a_model_folder_that_cannot_be_written_falls_back_to_pytorch_and_says_wh
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
     err = capsys.readouterr().err
     assert "cannot prepare the ONNX model" in err and "POLICYQA_MODEL_DIR" in err and str(blocker) in err
+
+
+def test_minilm_finds_the_named_plans_policy_by_what_it_is_about(tmp_path, minilm: MiniLMEmbedder) -> None:
+    # no policy writes "mouthpiece" and no title names it: Oscar's oral appliance policy is found by meaning among the
+    # plan's own policies, not "not loaded" (another plan's sleep testing policy shares only "sleep apnea")
+    from conftest import ROOT
+
+    from retrieval.answer import AnswerEngine
+
+    wild = ROOT / "evals" / "wild" / "dev" / "corpus"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("oscar-cg062-oral-appliances-sleep-apnea.pdf", "quartz-mp-146-sleep-testing.html"):
+        shutil.copy(wild / name, corpus / name)
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="minilm")
+    ingest(settings, embedder=minilm)
+    engine = AnswerEngine(settings)
+    answer = engine.ask("I have Oscar. Will they pay for a custom mouthpiece my dentist makes for my sleep apnea?")
+    assert answer.route is None and answer.citations[0].policy_id == "CG062"

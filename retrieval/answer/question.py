@@ -86,9 +86,12 @@ class QuestionReader:
             earlier = [self._read_one(turn) for turn in history[-6:]]
             # the conversation's subject is its latest turn that names a policy, or that was answered from one: only
             # turns after that one are looked up (a lookup is a search)
+            named = [bool(t.doc_keys or t.policy_ids or t.codes) for t in earlier]
             for i in reversed(range(len(earlier))):
-                if earlier[i].doc_keys or earlier[i].policy_ids or earlier[i].codes:
+                if named[i]:
                     break
+                if any(named[:i]):
+                    continue  # "What pain score is needed?" after a kyphoplasty question goes on with that subject
                 earlier[i] = self._answered_from(earlier[i])
                 if earlier[i].doc_keys:
                     break
@@ -173,6 +176,12 @@ class QuestionReader:
         last_service = next((t for t in reversed(earlier) if t.doc_keys or t.policy_ids or t.codes), None)
         if last_service is None:
             return current
+        talk_payers = next((t.payers for t in reversed(earlier) if t.payers), ())
+        if not last_service.payers and talk_payers:
+            # "Is knee arthroscopy covered by Clever Care?", "What about a meniscus repair?": the later turn names no plan,
+            # so it is asked of the plan the conversation named, and of that plan's own policy
+            own = tuple(k for k, _ in self._services.for_payers(last_service.expanded, talk_payers))
+            last_service = replace(last_service, payers=talk_payers, doc_keys=own or last_service.doc_keys)
         names_subject = bool((current.doc_keys and current.service_score >= 0.5) or current.policy_ids or current.codes)
         guessed = False
         if names_subject and _cue("followup").match(current.text) and not (current.payers or current.policy_ids) \
@@ -191,7 +200,8 @@ class QuestionReader:
             title = self._services.title_words(current.doc_keys[0])
             named = tuple(w for w in current.content if w in title)
             rest = tuple(w for w in current.content if w not in title)
-            if any(part and self._services.profile_names(last_service.doc_keys[0], part) for part in (named, rest)):
+            if any(part and self._services.profile_names(last_service.doc_keys[0], part, share=0.75)
+                   for part in (named, rest)):
                 names_subject = False
         if names_subject and not (current.payers or current.unknown_payer or current.policy_ids or current.codes) \
                 and last_service.payers and last_service.doc_keys:

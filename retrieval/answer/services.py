@@ -93,10 +93,11 @@ class ServiceIndex:
         """The words of the policy's title and aliases: what names its service."""
         return set().union(*self._service_words.get(key, [set()]))
 
-    def profile_names(self, key: str, words: tuple[str, ...]) -> bool:
-        """Does the policy's profile (its names and the words of its statements and their lists) hold every word?"""
+    def profile_names(self, key: str, words: tuple[str, ...], share: float = 1.0) -> bool:
+        """Does the policy's profile (its names and the words of its statements and their lists) hold every word (or
+        this share of them: "platelet rich plasma prp" in a policy that writes the words, not the letters)?"""
         profile = self._profiles.get(key, set())
-        return bool(words) and all(w in profile for w in words)
+        return bool(words) and sum(w in profile for w in words) >= share * len(words)
 
     def match(self, expanded: str, among: set[str] | None = None, minimum: float = 0.5,
               profiles: bool = True, asides: Iterable[str] = ()) -> list[tuple[str, float]]:
@@ -170,6 +171,10 @@ class ServiceIndex:
             if not found:
                 anywhere = self.match(expanded) if anywhere is None else anywhere
                 found = self._same_service(anywhere, own)
+            if not found and own and (not anywhere or anywhere[0][1] < 0.8) and self._profiles:
+                # "a lower body lift after massive weight loss": no title of the plan's names it and another plan's title
+                # only brushes it ("Brow Lift"); the plan's own policy whose statements name it is the one asked about
+                found = self._services_by_profile(set(_content_words(expanded)), own, frozenset(asides))
             out += found
         return out
 
