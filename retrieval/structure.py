@@ -129,17 +129,16 @@ def parse(text: str) -> Structure:
     # (levels, last item, group, lead-in, item indent) of the block before, for a next block that goes on with it
     carried_list: tuple[list[list], int | None, int | None, int | None, int] | None = None
 
-    def first_line(number: int) -> str:
-        """A block's first line past a page break's running header and footer."""
-        return next((text[s:e] for s, e in blocks[number]
-                     if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), "") \
-            if number < len(blocks) else ""
+    # each block's first line past a page break's running header and footer
+    firsts = [next((text[s:e] for s, e in block
+                    if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), "")
+              for block in blocks] + [""]
 
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
         # the next block's first line past a page break's running header and footer ("... for ANY of the following:" |
         # "Page 2 of 5" | "Tufts Health Plan | ... | MNG-DME-0348" | "1. Mild deformity ...")
-        next_first = first_line(block_number + 1)
+        next_first = firsts[block_number + 1]
         next_block_is_list = is_list_line(next_first)
         # --- the header: field lines and the plan name above them
         if block_start < header_end or (fields and block_start <= header_end):
@@ -159,7 +158,7 @@ def parse(text: str) -> Structure:
         item_indent = 0  # how far the last item's marker stands in from the margin
         levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker] per level
         interrupted, carried_list = carried_list, None
-        if interrupted is not None and BULLET.match(first_line(block_number)):
+        if interrupted is not None and BULLET.match(firsts[block_number]):
             # the list goes on after the blank line: its items keep their levels ("2." after "1." and its "a."-"d.")
             levels = [list(level) for level in interrupted[0]]
             last_item, list_group, lead_in_index, item_indent = interrupted[1:]

@@ -377,8 +377,7 @@ class QuestionReader:
             return None
         # a word the corpus writes elsewhere ("Paramount to these policies is the member's contract") still names a
         # plan when no policy of that service writes it; "Inspire criteria for OSA" names a device its policies write
-        if word in self._vocab and (self._services.names_as_written([k for k, _ in scored], lead.group(1))
-                                    if lead.group(1) != word else self._services.mentions([k for k, _ in scored], word)):
+        if word in self._vocab and self._services.names_as_written([k for k, _ in scored], lead.group(1)):
             return None
         return lead.group(1)
 

@@ -84,6 +84,9 @@ class ServiceIndex:
                 for word in phrase:
                     self._by_service_word.setdefault(word, set()).add(key)
         self._long_service_words = {w for w in self._by_service_word if len(w) >= 6}
+        self._distinct_title_words = {key: {w for phrase in sets for w in phrase if w not in generic}
+                                      for key, sets in self._service_words.items()}
+        self._heads = {key: self._head_words(key) for key in self._service_words}
         self._by_profile_word: dict[str, set[str]] = {}
         for key, words in self._profiles.items():
             for word in words:
@@ -199,28 +202,25 @@ class ServiceIndex:
         for key, score in matched:
             if score < 0.5:
                 break
-            words, head = self._title_words_of(key), self._head_words(key)
+            words, head = self._distinct_title_words[key], self._heads[key]
             same = []
             for k in sorted(among, key=self._order.__getitem__):
-                other = self._title_words_of(k)
+                other = self._distinct_title_words[k]
                 # (the words they share, without the condition a title names after "for", of the shorter title's)
-                overlap = len(head & self._head_words(k)) / max(1, min(len(words), len(other)))
+                overlap = len(head & self._heads[k]) / max(1, min(len(words), len(other)))
                 if overlap >= SAME_SERVICE_OVERLAP or self._similarity(key, k) >= SAME_SERVICE_TITLE:
                     same.append(k)
             if same:
                 return [(k, score) for k in same]
         return []
 
-    def _title_words_of(self, key: str) -> set[str]:
-        generic = _generic_title()
-        return {w for phrase in self._service_words[key] for w in phrase if w not in generic}
-
     def _head_words(self, key: str) -> set[str]:
         """A title's distinctive words, without those of the condition it names after "for" ("Hypoglossal Nerve
         Stimulation for Obstructive Sleep Apnea" is a service for sleep apnea, not one with "Sleep Apnea Testing"),
-        unless the part before "for" names nothing of its own ("Surgery for Severe Obesity")."""
+        unless the part before "for" names nothing of its own ("Surgery for Severe Obesity"). Worked out once, at
+        load (`_heads`)."""
         generic = _generic_title()
-        words = self._title_words_of(key)
+        words = self._distinct_title_words[key]
         head = re.split(r"\s+for\s+", self._titles.get(key, ""), maxsplit=1, flags=re.I)
         if len(head) == 2:
             own = set(_content_words(expand(head[0].lower()))) - generic

@@ -48,6 +48,18 @@ def bmi_finding(view: PolicyView, u: Understanding, asked: set[str] | None = Non
     return None
 
 
+def _unmet_own_bmi_rules(view: PolicyView, u: Understanding, asked: set[str]) -> list[Unit]:
+    """The asked procedure's own BMI rules that the question's BMI does not meet, in the policy's order: a rule names
+    one of the procedure's rarer words ("duodenal switch", not "weight loss") and restricts it ("only for", "limited
+    to", "reserved for")."""
+    units = [x for _, x in _statement_units(view)]
+    rare = {w for w in u.indication if sum(names(w, view.words(x)) for x in units) <= 3}
+    return [x for x in sorted((x for x in units if x.unit_id in asked), key=lambda x: x.start)
+            if re.search(r"\bbmi\b|body mass index", view.text_of(x), re.I) and re.search(r"\d", view.text_of(x))
+            and not _bmi_fits(u.bmi, view.text_of(x)) and any(names(w, view.words(x)) for w in rare)
+            and re.search(r"\b(?:only|limited to|restricted to|reserved for)\b", view.text_of(x), re.I)]
+
+
 def _statement_units(view: PolicyView) -> list[tuple[Statement, Unit]]:
     return [(statement, unit) for statement in view.statements for unit in [statement.unit, *statement.items]]
 
@@ -98,17 +110,8 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             fits = [(s, item) for s, item in fits if item.unit_id in asked]  # the asked procedure's own BMI rule
         if not fits:
             found = bmi_finding(view, u, asked)
-            rules = [x for x in sorted((x for _, x in _statement_units(view) if x.unit_id in asked), key=lambda x: x.start)
-                     if re.search(r"\bbmi\b|body mass index", view.text_of(x), re.I)
-                     and re.search(r"\d", view.text_of(x)) and not _bmi_fits(u.bmi, view.text_of(x))]
-            # (a rule of the asked procedure names one of its rarer words, "duodenal switch", not "weight loss", and
-            # restricts it: "only for", "limited to", "reserved for")
-            units = [x for _, x in _statement_units(view)]
-            rare = {w for w in u.indication if sum(names(w, view.words(x)) for x in units) <= 3}
-            rules = [x for x in rules if any(names(w, view.words(x)) for w in rare)
-                     and re.search(r"\b(?:only|limited to|restricted to|reserved for)\b", view.text_of(x), re.I)]
-            if found is not None and found.verdict in POSITIVE and rules \
-                    and not any(x is unit for x in rules for unit, _, _ in found.cites):
+            rules = _unmet_own_bmi_rules(view, u, asked) if found is not None and found.verdict in POSITIVE else []
+            if rules and not any(x is unit for x in rules for unit, _, _ in found.cites):
                 # "a duodenal switch with a BMI of 46" against "BPD/DS, only for adults with a BMI of 50 kg/m2 or
                 # greater": the asked procedure's own BMI rule is not met, so the main criteria's "BMI of 40 or greater"
                 # is no 'covered'; the rule is quoted first and the verdict left to the reader

@@ -66,13 +66,14 @@ def _bounds() -> tuple[tuple[str, re.Pattern[str]], ...]:
     return tuple((row.fields["bound"], row.pattern) for row in lexicon.rows("documents", "measure_bound"))
 
 
-def _context(text: str, start: int, end: int, window: int = _WINDOW) -> set[str]:
+def _context(text: str, start: int, end: int, count: bool = False) -> set[str]:
     before, after = text[:start], text[end:]
-    if window == _COUNT_WINDOW:
-        # a count's words are those of its own clause: "AHI 30, BMI 31" says which number is which
+    window = _COUNT_WINDOW if count else _WINDOW
+    if count:
+        # a count's words are those of its own clause ("AHI 30, BMI 31" says which number is which), never numbers
         before, after = re.split(r"[,;:.](?:\s|$)", before)[-1], re.split(r"[,;:](?:\s|$)|\.(?:\s|$)", after)[0]
-    words = before.split()[-window:] + after.split()[:window]
-    return set(content_words(" ".join(words))) - _NOT_CONTEXT
+    words = set(content_words(" ".join(before.split()[-window:] + after.split()[:window]))) - _NOT_CONTEXT
+    return {w for w in words if not w.isdigit()} if count else words
 
 
 def question_measures(text: str) -> list[tuple[str, float, set[str]]]:
@@ -88,7 +89,7 @@ def question_measures(text: str) -> list[tuple[str, float, set[str]]]:
         if re.search(r"\b(?:type|grade|stage|class|level|tier|step|phase|part|section|category|zone|number|no\.?|day|"
                      r"week|cycle|round|session|visit|dose|page|chapter)\s*$", text[:m.start()], re.I):
             continue  # "type 1 diabetes", "grade 2", "stage 4": a label, not a count
-        around = {w for w in _context(text, m.start(), m.end(), _COUNT_WINDOW) if not w.isdigit()}
+        around = _context(text, m.start(), m.end(), count=True)
         if around:
             found.append(("count", _value(m.group(1), None)[1], around))
     return found
@@ -102,9 +103,7 @@ def failed_criterion(view: PolicyView, units: list[Unit], measures: list[tuple[s
             for m in pattern.finditer(text):
                 measured = m.group(2) if (pattern.groups or 0) >= 2 else None
                 dimension, limit = _value(m.group(1), measured)
-                around = _context(text, m.start(), m.end(), _COUNT_WINDOW if measured is None else _WINDOW)
-                if measured is None:
-                    around = {w for w in around if not w.isdigit()}
+                around = _context(text, m.start(), m.end(), count=measured is None)
                 if measured is None and _conditional(text, m.start()):
                     continue  # "When the AHI is 30 or more, the member has ...": a case the criterion applies to
                 for asked_dimension, value, asked_around in measures:
