@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sys
@@ -66,7 +67,7 @@ DEFAULT_SUITES = ("gold", "wild-dev", "wild-test", "spanish", "spanish-heldout")
 BASELINE_FLOOR_FIGURES = ("top1_document", "quote_recall_at_3")
 # What an index is made of, as paths under retrieval/ (the answer side, retrieval/answer/, is not among them): the
 # ingest modules and the language tables that decide sections, header fields and the verdict a sentence states.
-INGEST_MODULES = ("loaders.py", "metadata.py", "structure.py", "chunking.py", "corpus.py", "models.py", "ingest.py",
+INGEST_MODULES = ("loaders.py", "metadata.py", "structure.py", "headings.py", "chunking.py", "corpus.py", "models.py", "ingest.py",
                   "embeddings.py", "html_text.py", "pdf_text.py", "lexicon/__init__.py", "lexicon/verdicts.py", "lexicon/verdicts.toml",
                   "lexicon/sections.toml", "lexicon/documents.toml", "lexicon/payers.toml")
 
@@ -131,6 +132,7 @@ def run_eval(
     if stale:
         _say(f"eval: rebuilding the eval index: {', '.join(stale)} changed since it was built")
     built = ingest(eval_settings, [corpus], embedder=embedder, rebuild=bool(stale))
+    record_sources(eval_settings)
     for source, reason in built.skipped:
         _say(f"eval: skipped {source}: {reason}")
     _say(f"eval: index has {built.documents} documents ({built.embedded} chunks embedded now, {built.seconds:.1f} s)")
@@ -273,10 +275,39 @@ def eval_index(settings: Settings, index: Path | None) -> Path:
     return DEFAULT_INDEX
 
 
+SOURCES_FILE = "ingest-sources.json"  # beside the eval index's generations: the ingest code that built it
+
+
+def _ingest_sources() -> dict[str, str]:
+    """A digest of each ingest module's source as it is on disk now."""
+    package = Path(__file__).resolve().parent.parent / "retrieval"
+    return {name: hashlib.sha256((package / name).read_bytes()).hexdigest()
+            for name in INGEST_MODULES if (package / name).exists()}
+
+
+# The ingest code this process runs, read when the eval starts: an edit made while an index is being built (or
+# before it is) leaves that index marked as built by the code it was built with.
+SOURCES_LOADED = _ingest_sources()
+
+
+def record_sources(settings: Settings) -> None:
+    (settings.index / SOURCES_FILE).write_text(json.dumps(SOURCES_LOADED, indent=1, sort_keys=True), encoding="utf-8")
+
+
 def stale_modules(settings: Settings) -> list[str]:
-    """Ingest-side modules edited since the eval index was built. Ingest re-embeds only changed documents, so a
-    parser or chunker edit without a PIPELINE_VERSION bump would otherwise be scored on the old index."""
+    """Ingest-side modules changed since the eval index was built. Ingest re-embeds only changed documents, so a
+    parser or chunker edit without a PIPELINE_VERSION bump would otherwise be scored on the old index. The digests the
+    eval recorded after its build decide; an index with none (built by `policyqa ingest`) is judged by file times."""
     from retrieval import index as idx
+
+    recorded_path = settings.index / SOURCES_FILE
+    if recorded_path.is_file():
+        try:
+            recorded = json.loads(recorded_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            recorded = {}
+        current = _ingest_sources()
+        return [f"retrieval/{name}" for name in INGEST_MODULES if name in current and recorded.get(name) != current[name]]
 
     try:
         generation = idx.active_generation(settings)

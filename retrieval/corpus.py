@@ -13,7 +13,7 @@ from .metadata import read_meta, sidecar_path
 from .models import PolicyDocument
 
 # Bump when loading, structure or chunking changes what an unchanged file produces, so ingest redoes it.
-PIPELINE_VERSION = "8"
+PIPELINE_VERSION = "9"
 
 
 @dataclass(frozen=True)

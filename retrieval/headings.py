@@ -118,11 +118,12 @@ def _follows(line: str, next_line: str) -> bool:
 def heading_name(
     line: str, first: bool, alone: bool, next_block_is_list: bool, kind: str, table_block: bool,
     text: str, block: list[tuple[int, int]], *, continuation: bool = False, after_lead_in: bool = False,
-    previous: str = "", lettered: bool = False,
+    previous: str = "", lettered: bool = False, part_line: bool = False,
 ) -> tuple[str, bool] | None:
     """(name, is_subheading) when the line is a heading, else None. `lettered`: the line stands alone between a
     paragraph (or a heading) and a paragraph, so a marked Title Case line there ("B. Maxillomandibular Advancement for
-    Obstructive Sleep Apnea") names a part of the policy."""
+    Obstructive Sleep Apnea") names a part of the policy. `part_line`: the same in PDF text, with the part's paragraph
+    on the next line (structure._part_title)."""
     stripped = line.strip(BLANK_CHARS)
     if not stripped or len(stripped) > 90:
         return None
@@ -130,10 +131,20 @@ def heading_name(
     if md:
         return md.group("name").strip("*_ "), False
     marker = BULLET.match(line)
-    if lettered and marker and marker_style(line) in _PART_STYLES:
+    if (lettered or part_line) and marker and marker_style(line) in _PART_STYLES:
         name = line[marker.end():].strip(BLANK_CHARS)
-        if len(name.split()) <= 10 and name[-1:] not in ".;:,!?" and title_case(name) and not CODE_ROW.match(name):
-            return name, kind in _SUBHEADING_PARENTS and section_kind(name) == "other"
+        # (a part line in PDF text, with its paragraph right under it, may be in sentence case: "E. Repeat and revision
+        # surgery" over "A repeat reduction mammoplasty will be covered only when ...")
+        cased = title_case(name) or (part_line and name[:1].isupper() and len(name.split()) <= 8)
+        if len(name.split()) <= 10 and name[-1:] not in ".;:,!?" and cased and not CODE_ROW.match(name):
+            # (a long title names its section at its edges: "Purpose and Medicare Coverage Basis" opens a description,
+            # "Not Medically Necessary / Investigational" a statement section, but "Individuals With a Personal History
+            # of Cancer" names a part of the criteria, not a history section)
+            named = section_kind(name)
+            words = name.split()
+            if len(words) > 4 and named not in STATEMENT_SECTIONS | {"prior_approval"}:
+                named = section_kind(" ".join(words[:2] + words[-2:]))
+            return name, kind in _SUBHEADING_PARENTS and named == "other"
     if BULLET.match(line) and not _NUMBERED_HEADING.match(line):
         return None
     if continuation:
@@ -164,7 +175,14 @@ def heading_name(
         if numbered and is_numbered_heading(line) and _numbered_part(line, previous, next_line):
             # "III. Surgical Excision of Axillary Sweat Glands" between a finished item and "Excision or curettage
             # ... when all of the following are met:" (or "A. ...") heads a part of the policy, not a list item
-            return name, kind in _SUBHEADING_PARENTS and section_kind(name) == "other"
+            # (a long title names its section at its edges: "Purpose and Medicare Coverage Basis" opens a description,
+            # "Not Medically Necessary / Investigational" a statement section, but "Individuals With a Personal History
+            # of Cancer" names a part of the criteria, not a history section)
+            named = section_kind(name)
+            words = name.split()
+            if len(words) > 4 and named not in STATEMENT_SECTIONS | {"prior_approval"}:
+                named = section_kind(" ".join(words[:2] + words[-2:]))
+            return name, kind in _SUBHEADING_PARENTS and named == "other"
         return None
     if _NUMBERED_HEADING.match(line):
         if after_lead_in:

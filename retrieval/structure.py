@@ -197,6 +197,7 @@ def parse(text: str) -> Structure:
                     levels.clear()
 
         after_heading = False
+        suspended = None  # the list a paragraph inside one of its items interrupted (levels, group, lead-in, indent)
         for line_number, (start, end) in enumerate(block):
             line = text[start:end].rstrip("\r\n")
             first = line_number == 0 or after_heading
@@ -233,8 +234,9 @@ def parse(text: str) -> Structure:
                                     text, [(start, end), *following], continuation=continuation,
                                     after_lead_in=lead_in_index is not None and not prose and last_item is None,
                                     previous=previous,
-                                    lettered=alone and not following and not next_block_is_list and block_number + 1 < len(blocks)
-                                    and not (units and units[-1].kind == "list_item"))
+                                    lettered=alone and not following and not next_block_is_list
+                                    and block_number + 1 < len(blocks) and not (units and units[-1].kind == "list_item"),
+                                    part_line=_part_title(line, previous, following, text))
             if heading is not None:
                 flush_prose(before_list=False)
                 name, subheading = heading
@@ -251,7 +253,7 @@ def parse(text: str) -> Structure:
                 else:
                     open_section(name, section_kind(name), s)
                     units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
-                list_group = lead_in_index = last_item = None
+                list_group = lead_in_index = last_item = suspended = None
                 levels.clear()
                 after_heading = True
                 continue
@@ -265,7 +267,16 @@ def parse(text: str) -> Structure:
             bullet = BULLET.match(line)
             if bullet and (not is_numbered_heading(line) or (lead_in_index is not None and not prose)):
                 if prose:
-                    flush_prose(before_list=True)
+                    # "1. Diabetic wounds ... when ALL of the following are met:", its "a."-"c.", then "Wagner grade 1
+                    # and grade 2 ... do not meet criteria" under it, then "2. Chronic refractory osteomyelitis": the
+                    # paragraph belongs to item 1 and leads in nothing, for "2." goes on with the list
+                    goes_on = suspended is not None and _continues(suspended[0], line) \
+                        and not text[prose[-1][0]:prose[-1][1]].rstrip().endswith(":")
+                    flush_prose(before_list=not goes_on)
+                    if goes_on:
+                        levels[:] = suspended[0]
+                        list_group, lead_in_index, item_indent = suspended[1:]
+                suspended = None
                 if list_group is None:
                     list_group = new_group()
                 s, e = _trim(text, start + bullet.end(), end)
@@ -302,6 +313,7 @@ def parse(text: str) -> Structure:
                     or _catch_all_after(previous, line, [text[a:b] for a, b in following[:2]])):
                 # "7. ... (MRI)\nconditional labeling." then "Permanent implantation ... criteria are met:" starts a
                 # new paragraph: a short line that ends a sentence is the item's last line, not a wrapped one
+                suspended = ([list(level) for level in levels], list_group, lead_in_index, item_indent)
                 last_item = None
                 list_group = lead_in_index = None
                 levels.clear()
@@ -383,6 +395,26 @@ def _continues(levels: list[list], line: str) -> bool:
             return _ROMAN_NUMBERS.index(marker.lower()) == _ROMAN_NUMBERS.index(last.lower()) + 1
         return len(last) == 1 and len(marker) == 1 and last.isalpha() and ord(marker) == ord(last) + 1
     return False
+
+
+_JOINING_WORDS = {"and", "or", "for", "of", "the", "with", "to", "in", "a", "an", "by", "on", "at"}
+
+
+def _part_title(line: str, previous: str, following: list[tuple[int, int]], text: str) -> bool:
+    """PDF text keeps no blank lines: "C. Dorsal Root Ganglion (DRG) Stimulation" after a finished sentence, with the
+    part's paragraph or its own numbered list on the next line, names a part of the policy as it would standing
+    alone. Only a lettered or roman marker (a numbered line may be a short item), and never a line that stops on a
+    joining word (the first line of a wrapped item)."""
+    if not following or marker_style(line) == "digit" or not BULLET.match(line):
+        return False
+    if previous and previous[-1] not in ".:;!?":
+        return False
+    words = line[BULLET.match(line).end():].split()
+    after = text[following[0][0]:following[0][1]]
+    # ("D. Revision, Replacement and Removal" over its "1.", "2." heads its part too)
+    if not words or words[-1].lower() in _JOINING_WORDS:
+        return False
+    return marker_style(after) != marker_style(line) if BULLET.match(after) else after.strip()[:1].isupper()
 
 
 def _first_style(style: str) -> str:

@@ -120,11 +120,13 @@ def test_the_test_split_of_other_payers_meets_its_gate(tmp_path: Path, capsys: p
 
 
 def test_an_eval_index_older_than_the_ingest_code_is_rebuilt(hashing_settings: Settings, tmp_path: Path):
-    from evals.runner import INGEST_MODULES, stale_modules
+    from evals.runner import INGEST_MODULES, SOURCES_FILE, stale_modules
     from retrieval import index as idx
     from retrieval.ingest import ingest
 
     ingest(replace(hashing_settings, corpus=EVAL_CORPUS), [EVAL_CORPUS])
+    # an index the eval did not build (no digests recorded beside it) is judged by file times
+    (hashing_settings.index / SOURCES_FILE).unlink(missing_ok=True)
     manifest_path = idx.active_generation(hashing_settings).path / idx.MANIFEST
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
     built_at = manifest["built_at"]
@@ -136,3 +138,22 @@ def test_an_eval_index_older_than_the_ingest_code_is_rebuilt(hashing_settings: S
     finally:
         manifest_path.write_text(json.dumps({**manifest, "built_at": built_at}), encoding="utf-8")
     assert stale_modules(Settings(index=tmp_path / "never-built")) == []
+
+
+def test_an_eval_index_built_by_other_ingest_code_is_rebuilt_even_if_edited_mid_build(hashing_settings: Settings):
+    # the digests of the code the eval ran decide, not file times: an edit saved while the index was being built
+    # leaves the index marked as built by the code before it
+    from evals.runner import INGEST_MODULES, SOURCES_FILE, _ingest_sources, record_sources, stale_modules
+    from retrieval.ingest import ingest
+
+    ingest(replace(hashing_settings, corpus=EVAL_CORPUS), [EVAL_CORPUS])
+    record_sources(hashing_settings)
+    assert stale_modules(hashing_settings) == []
+    path = hashing_settings.index / SOURCES_FILE
+    try:
+        path.write_text(json.dumps({**_ingest_sources(), "structure.py": "an older digest"}), encoding="utf-8")
+        assert stale_modules(hashing_settings) == ["retrieval/structure.py"]
+        path.write_text("not json", encoding="utf-8")
+        assert stale_modules(hashing_settings) == [f"retrieval/{name}" for name in INGEST_MODULES]
+    finally:
+        path.unlink()

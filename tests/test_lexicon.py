@@ -8,7 +8,8 @@ import pytest
 
 from retrieval import lexicon
 from retrieval.answer.question import _date_field
-from retrieval.answer.words import expand
+from retrieval.answer.view import other_case
+from retrieval.answer.words import content_words, expand, passage_words
 from retrieval.lexicon.verdicts import verdict_of
 from retrieval.metadata import header_fields
 from retrieval.structure import section_kind
@@ -75,6 +76,15 @@ def test_a_lay_phrase_is_read_as_the_policy_words(row: lexicon.Row) -> None:
     for example in row.examples:
         assert row["phrase"] in example.lower()
         assert row["means"] in expand(example.lower())
+    if row.get("question_only", False):
+        # a reader's guess at a lay word never rewrites a policy's own words
+        assert row["means"] not in expand(row["phrase"], passage=True)
+
+
+def test_a_policy_that_names_another_kind_of_arthritis_does_not_name_osteoarthritis() -> None:
+    assert "osteoarthr" in content_words("my knee arthritis")
+    assert "osteoarthr" not in passage_words("knee pain caused by rheumatoid or other inflammatory arthritis")
+    assert "osteoarthr" in passage_words("knee pain caused by osteoarthritis")
 
 
 @pytest.mark.parametrize("row", lexicon.rows("payers", "payer"), ids=lambda r: r["payer"])
@@ -121,3 +131,14 @@ def test_abbreviation_dots_inside_a_sentence_do_not_hide_its_condition() -> None
     sentence = ("Cigna covers an initial course of TMS using a U.S. Food and Drug Administration (FDA)-cleared device, "
                 "for up to 36 sessions (e.g. taper sessions), as medically necessary when ALL of the following criteria are met:")
     assert verdict_of(sentence) == "covered_with_criteria"
+
+
+@pytest.mark.parametrize("row", lexicon.rows("questions", "exclusive"), ids=lambda r: r["words"])
+def test_a_statement_about_another_case_is_told_apart(row: lexicon.Row) -> None:
+    assert row.examples and row.counter_examples
+    for pair in row.examples:
+        asked, written = pair.split(" | ")
+        assert other_case(content_words(asked), set(content_words(written))), pair
+    for pair in row.counter_examples:
+        asked, written = pair.split(" | ")
+        assert not other_case(content_words(asked), set(content_words(written))), pair

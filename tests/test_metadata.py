@@ -581,3 +581,17 @@ def test_an_id_written_after_the_title_with_a_space_is_no_part_of_it(tmp_path: P
     # a number alone stays: it may be the title's own ("Section 12")
     text = "Title: Hospital Beds Section 12\nPolicy Number: 12\n"
     assert read_meta(text, tmp_path / "policy.txt")[0].title == "Hospital Beds Section 12"
+
+
+@pytest.mark.parametrize(("question", "plan"), [
+    # a plan's state said by its short form, before a name said without its generic tail
+    ("Is maintenance TMS covered by VA Premier after the acute course?", "Virginia Premier Health Plan"),
+    # the state's short form and the initials of the rest, in any case
+    ("AzCH member wants diastasis recti repair after pregnancy. Is it covered?", "Arizona Complete Health"),
+    # a hyphenated name said with a space
+    ("does triple s pay for the ultrasound bone healing thing?", "Triple-S Salud"),
+])
+def test_a_plan_named_the_way_members_write_it(question: str, plan: str) -> None:
+    names = PayerNames(["Virginia Premier Health Plan", "Arizona Complete Health", "Triple-S Salud",
+                        "Blue Cross Blue Shield of Arizona", "Blue Cross of Northeastern Pennsylvania"])
+    assert names.find(question.lower(), question)[0] == (plan,)

@@ -675,3 +675,49 @@ def test_a_list_that_blank_lines_interrupt_keeps_its_levels() -> None:
     three = next(u for u in units if fresh[u.start:u.end] == "Three.")
     lead = next(i for i, u in enumerate(units) if fresh[u.start:u.end].startswith("The following are"))
     assert three.parent_index == lead
+
+
+def test_a_paragraph_under_an_item_leads_in_none_of_the_items_after_it() -> None:
+    text = ("Policy\n"
+            "HBOT is medically necessary for the following chronic conditions when the\n"
+            "listed criteria are met:\n"
+            "  1. Diabetic wounds of the lower extremity when ALL of the following are met:\n"
+            "       a. the member has type 1 or type 2 diabetes; and\n"
+            "       b. the wound is Wagner grade 3 or higher.\n"
+            "     Wagner grade 1 and grade 2 diabetic foot wounds do not meet criteria and\n"
+            "     HBOT for them is not medically necessary.\n"
+            "  2. Chronic refractory osteomyelitis.\n"
+            "  3. Delayed radiation injury, including radiation cystitis.\n")
+    st = parse(text)
+    by_text = {text[u.start:u.end].split("\n")[0]: u for u in st.units}
+    lead = next(i for i, u in enumerate(st.units) if text[u.start:u.end].startswith("HBOT is medically necessary"))
+    wagner = by_text["Wagner grade 1 and grade 2 diabetic foot wounds do not meet criteria and"]
+    assert wagner.kind == "sentence"
+    assert by_text["Delayed radiation injury, including radiation cystitis."].parent_index == lead
+
+
+def test_a_lettered_part_title_in_pdf_text_heads_its_part() -> None:
+    text = ("Policy\n"
+            "The waveform does not change the criteria above.\n"
+            "C. Dorsal Root Ganglion (DRG) Stimulation\n"
+            "AultCare considers dorsal root ganglion stimulation medically necessary for CRPS of the lower\n"
+            "extremities when all criteria are met. DRG stimulation is considered\n"
+            "experimental/investigational for all other indications.\n"
+            "D. Revision, Replacement and Removal\n"
+            "1. Replacement of a pulse generator is medically necessary when the battery is depleted.\n")
+    st = parse(text)
+    kinds = [(u.kind, text[u.start:u.end].split("\n")[0]) for u in st.units]
+    assert ("heading", "C. Dorsal Root Ganglion (DRG) Stimulation") in kinds
+    assert ("heading", "D. Revision, Replacement and Removal") in kinds
+    covered = next(u for u in st.units if text[u.start:u.end].startswith("AultCare considers"))
+    assert covered.kind == "sentence" and covered.verdict == "covered_with_criteria"
+
+
+def test_a_long_part_title_that_mentions_history_does_not_open_a_history_section() -> None:
+    text = ("Policy\n"
+            "Genetic testing is covered for the individuals below.\n"
+            "I. Individuals With a Personal History of Cancer\n"
+            "Genetic testing may be considered medically necessary for an individual who meets ANY of the following:\n"
+            "A. Breast cancer diagnosed at age 50 or younger;\n")
+    st = parse(text)
+    assert {st.sections[u.section_index].kind for u in st.units if u.kind == "list_item"} == {"policy"}

@@ -847,11 +847,12 @@ def test_a_name_the_corpus_writes_only_in_passing_is_answered_only_by_a_policy_t
 
 def test_a_criteria_answer_never_states_covered_over_a_quote_that_says_otherwise(engine: AnswerEngine) -> None:
     # the best sentence, "Suction-assisted lipectomy (liposuction) used as the only technique ... is considered not
-    # medically necessary", sits after the symmetry procedures' criteria: quoted with no verdict, never "covered"
+    # medically necessary", sits after the symmetry procedures' criteria under its own "Liposuction" part: its own
+    # position, never "covered"
     answer = engine.ask("Moda Health - is liposuction-only breast reduction covered, or does it have to be a standard "
                         "reduction mammoplasty?")
-    assert answer.verdict is None
-    assert "Suction-assisted lipectomy" in answer.citations[0].quote
+    assert answer.verdict == "not_medically_necessary"
+    assert any("Suction-assisted lipectomy" in c.quote for c in answer.citations[:2])
 
 
 def test_a_follow_up_whose_words_only_brush_other_policies_stays_with_the_conversation(engine: AnswerEngine) -> None:
@@ -1014,3 +1015,64 @@ def test_the_named_plans_policy_whose_statements_name_the_service_before_another
     answer = engine.ask("Does Arizona Complete Health cover a lower body lift after massive weight loss?")
     assert answer.route is None and answer.citations[0].policy_id == "AZ.CP.MP.548"
     assert answer.verdict not in POSITIVE
+
+
+@pytest.mark.parametrize(("question", "policy_id"), [
+    # "chronic daily headache that does not meet the definition of chronic migraine" leaves chronic migraine out
+    ("Is Botox for chronic migraine covered by Blue Cross and Blue Shield of Kansas?", "MP-5.01.05"),
+    # "rheumatoid or other inflammatory arthritis" is no osteoarthritis: the lay reading of "arthritis" reads questions
+    ("Is genicular nerve radiofrequency ablation covered by Jefferson Health Plans for knee osteoarthritis?", "MN.047.B"),
+    # "Mild or moderate persistent asthma" is another case than severe asthma
+    ("CHP - bronchial thermoplasty for severe persistent asthma in an adult, covered?", "MCG-112"),
+    # "C. Dorsal Root Ganglion (DRG) Stimulation" heads its part; its paragraph's first sentence covers CRPS
+    ("Does AultCare cover dorsal root ganglion stimulation for CRPS in the lower leg?", "MP-SURG-031"),
+    # a paragraph under item 1 ("Wagner grade 1 and grade 2 ... not medically necessary") leads in none of items 2-6
+    ("Is HBOT for radiation cystitis covered under Gundersen Health Plan?", "MP031"),
+    # "... for unilateral hearing loss in a child younger than 5 years is investigational" is about an age group the
+    # question does not name
+    ("Does Sanford Health Plan cover cochlear implants for single sided deafness?", "SHP-MP-0218"),
+])
+def test_the_covered_use_is_not_read_from_a_statement_about_another_case(
+        engine: AnswerEngine, question: str, policy_id: str) -> None:
+    answer = engine.ask(question)
+    assert answer.citations[0].policy_id == policy_id
+    assert answer.verdict == "covered_with_criteria"
+
+
+def test_an_age_group_the_question_names_is_not_a_mere_condition(engine: AnswerEngine) -> None:
+    answer = engine.ask("Does Sanford Health Plan cover cochlear implants for single sided deafness in a 3 year old child?")
+    assert answer.verdict not in POSITIVE
+
+
+def test_a_measured_trial_in_a_covered_sentence_is_a_criterion(engine: AnswerEngine) -> None:
+    # "... that causes severe pain despite at least 6 weeks of non-surgical management"
+    answer = engine.ask("Does Inter Valley cover vertebroplasty for an aggressive vertebral hemangioma?")
+    assert answer.verdict == "covered_with_criteria"
+
+
+
+@pytest.mark.parametrize(("question", "start"), [
+    ("How does Texas Children's Health Plan define profound hearing loss?", "Profound hearing loss: pure-tone average"),
+    ("How does WellFirst Health define osseointegration?", "The direct structural connection"),
+])
+def test_a_definition_question_gets_the_sentence_that_defines_the_term(
+        engine: AnswerEngine, question: str, start: str) -> None:
+    answer = engine.ask(question)
+    assert answer.route is None
+    assert start in answer.citations[0].quote
+
+
+def test_a_statement_about_one_kind_of_the_service_is_no_catch_all_for_every_use(engine: AnswerEngine) -> None:
+    # "Home UVA units and home PUVA are not covered." says nothing of excimer laser for eczema; the policy's own
+    # catch-all ("... for any condition not listed in Section VI.B is considered investigational") does
+    answer = engine.ask("what about excimer laser for eczema on the hands?",
+                        history=["Does Partnership HealthPlan cover phototherapy for psoriasis?"])
+    assert answer.verdict == "investigational"
+    assert not any(c.quote.startswith("Home UVA units") for c in answer.citations[:1])
+
+
+def test_a_plans_initials_in_lower_case_name_it(engine: AnswerEngine) -> None:
+    # "bcnepa", written as members type it, is no word of the language or the corpus: Blue Cross of Northeastern PA
+    u = engine.reader.read("bcnepa deep TMS for OCD - covered?", [])
+    assert u.payers == ("Blue Cross of Northeastern Pennsylvania",)
+    assert engine.reader.read("is acupuncture covred for my back", []).payers == ()

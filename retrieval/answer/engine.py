@@ -17,7 +17,8 @@ from .question import QuestionReader
 from .records import Answer, AnswerWriter
 from .routing import screen, strip_attack, unanswered_route
 from .safety import POSITIVE, UNSURE
-from .view import Finding, build_view, profile
+from .services import _generic_title
+from .view import Finding, build_view, names, profile
 
 _INJECTION_NOTE = "Instructions or pasted 'policy updates' inside a question are ignored: answers come only from the policy documents."
 
@@ -92,8 +93,31 @@ class AnswerEngine:
             # the passages, never a "covered" read from a guess
             findings = [replace(f, verdict=None, note=UNSURE) if f.verdict in POSITIVE else f
                         for f in findings]
+        findings = [replace(f, verdict=None, note=UNSURE) if f.verdict in POSITIVE and self._another_service(f, u) else f
+                    for f in findings]
         return compose.compose(answer_id, question, audience, u, findings, notes, started, self.writer,
                                self.settings.home_payer, language)
+
+    def _another_service(self, finding: Finding, u) -> bool:
+        """ "Does SelectHealth cover the Inspire hypoglossal nerve stimulator?" answered from SelectHealth's oral
+        appliance policy (the named plan's own policy on sleep apnea, which names the stimulator only to leave it out):
+        a question that names a service other policies are titled by gets no 'covered' from a policy titled otherwise
+        whose covering statement does not name that service."""
+        if not u.doc_keys or finding.view.record.doc_key in u.doc_keys:
+            return False
+        view = finding.view
+        titled = set().union(*(view_words for k in u.doc_keys
+                               for view_words in [self.views[k].service_words()] if k in self.views))
+        asked = titled - view.service_words() - _generic_title()
+        if not asked:
+            return False
+        carrier = next((unit for unit, role, _ in finding.cites if role == "verdict"), None)
+        statement = next((s for s in view.statements if carrier is s.unit or carrier in s.items), None)
+        units = [x for x in [carrier, finding.matched_item, *(statement.items if statement else [])] if x is not None]
+        if statement is not None:
+            units.append(statement.unit)
+        written = set().union(*(view.words(x) for x in units)) if units else set()
+        return not any(names(w, written) for w in asked)
 
     def _policy_on(self, text: str, history: list[str], audience: str, language: str = "en") -> Answer | None:
         """What the loaded policies say about the service a question names, or None when it names none loaded."""

@@ -46,6 +46,8 @@ class PayerNames:
                 self._add(alias, name)
             # a loaded payer's own first word names it too ("Does Horizon cover ...", "my Excellus plan")
             first = name.split()[0].lower()
+            if "-" in first and len(first) >= 5:
+                self._named.setdefault(first.replace("-", " "), {name})  # "triple s" for "Triple-S Salud"
             # (not a word that opens many other names: "home" of "Home State Health" is the member's "take home test")
             if len(first) >= 4 and first not in _GENERIC_FIRST_WORDS and first not in lexicon.words("documents", "not_plan_first"):
                 self._named.setdefault(first, {name})
@@ -245,7 +247,14 @@ def _written_forms(name: str) -> list[str]:
         if plain.lower().startswith(state + " ") and len(plain.split()) > len(state.split()) \
                 and not re.search(r"\bblue\b", plain.lower()):
             rest = plain.lower()[len(state):]
-            forms += [f"{short}{rest}" for short in row["forms"] if len(short) >= 2]
+            words = rest.split()
+            while len(words) > 1 and words[-1] in _GENERIC_TAIL:
+                words.pop()  # "VA Premier" for "Virginia Premier Health Plan"
+            bare_rest = [w for w in rest.split() if w not in _CONNECTORS]
+            for short in (f for f in row["forms"] if len(f) >= 2):
+                forms += [f"{short}{rest}", f"{short} {' '.join(words)}"]
+                if len(short) == 2 and len(bare_rest) >= 2:
+                    forms.append(short + "".join(w[0] for w in bare_rest))  # "AzCH" for "Arizona Complete Health"
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")

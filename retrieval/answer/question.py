@@ -351,8 +351,12 @@ class QuestionReader:
         if not payers and unknown is None:
             # "Is meniscus repair covered by BCNEPA ...": a capitalised short form anywhere, when its letters spell one
             # loaded plan's name (the caller reads it as that plan)
-            unknown = next((token for token in re.findall(r"\b[A-Z]{4,7}\b", question_text)
+            # (written in lower case too, "bcnepa deep TMS for OCD", when it is no word of the language or the corpus and
+            # the typo reader left it as it is)
+            unknown = next((token for token in re.findall(r"\b[A-Za-z]{4,7}\b", question_text)
                             if token.lower() not in english_words()
+                            and (token.isupper() or (token.lower() not in self._vocab
+                                                     and re.search(rf"\b{token.lower()}\b", expanded)))
                             and self._payer_names.by_initials(token, expanded) is not None), None)
         return payers, unknown
 

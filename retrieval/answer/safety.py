@@ -8,7 +8,7 @@ import re
 from .. import lexicon
 from ..models import STATEMENT_SECTIONS
 from .understanding import Understanding
-from .view import Finding, affirms, converse, failed_condition, match, names
+from .view import Finding, affirms, converse, failed_condition, match, names, other_case
 from .words import common_words
 
 POSITIVE = frozenset({"covered", "covered_with_criteria"})
@@ -76,11 +76,24 @@ def positive_is_safe(finding: Finding, u: Understanding) -> bool:
                     if other.unit.verdict is not None and other.unit.verdict not in POSITIVE
                     for x in [other.unit, *other.items]
                     if not (not u.criteria_in_doubt
-                            and ((x is other.unit and converse(view, x)) or failed_condition(view, x)))), default=0.0)
+                            and ((x is other.unit and converse(view, x)) or failed_condition(view, x)))
+                    and not other_case(u.indication, view.words(x))
+                    and not other_age_group(view, x, u)), default=0.0)
     # a procedure the policy describes as its topic ("sleeve gastrectomy") is not undone by a narrower negative statement
     # that mentions it ("revision of a sleeve gastrectomy for weight regain"), unless that statement names nearly all of it
     threshold = 0.8 if positive == 0.0 else 0.5
     return not (negative >= threshold and negative > positive)
+
+
+def other_age_group(view, unit, u: Understanding) -> bool:
+    """ "Cochlear implantation for unilateral hearing loss in a child younger than 5 years is investigational" is about
+    an age group a question that states no age and names no age group ("for single-sided deafness?") does not ask
+    about: one of the conditions on the positive statement, not its rival."""
+    from .finders.coverage import _states_age  # the coverage finder imports this module
+
+    if u.age_months is not None or not _states_age(view.text_of(unit)):
+        return False
+    return not (set(re.findall(r"[a-z]+", u.text.lower())) & lexicon.words("questions", "population"))
 
 
 def _unknown_term(u: Understanding, stem: str) -> bool:

@@ -68,7 +68,7 @@ class ServiceIndex:
             for w in document_frequency
         }
         # What each policy is about beyond its title: the words of its coverage statements and their lists.
-        self._profiles = {key: set(_content_words(expand(text.lower()))) for key, text in profiles.items()}
+        self._profiles = {key: set(_content_words(expand(text.lower(), passage=True))) for key, text in profiles.items()}
         frequency: dict[str, int] = {}
         for words in self._profiles.values():
             for word in words:

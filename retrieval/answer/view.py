@@ -9,11 +9,11 @@ import re
 from dataclasses import dataclass, field, replace
 
 from .. import lexicon
-from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
 from ..metadata import header_fields
+from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
 from ..search import CODE_PATTERN, LoadedIndex, PolicyRecord
 from .understanding import Understanding
-from .words import content_words
+from .words import content_words, passage_words, read_into
 
 
 @dataclass
@@ -59,7 +59,7 @@ class PolicyView:
         words = self.unit_words.get(unit.unit_id)
         if words is None:
             text = self.text_of(unit)
-            words = set(content_words(text))
+            words = set(passage_words(text))
             spelled = set()
             qualifiers = lexicon.words("questions", "negative_qualifier")
             for abbreviation, expansion in self.abbreviations.items():
@@ -73,7 +73,7 @@ class PolicyView:
             if heading is not None and unit.verdict:
                 # "III. Chronic Low Back Pain" over "Under NCD 160.27, TENS for CLBP is not ... covered.": the part's
                 # heading names what its statements are about
-                spelled |= set(content_words(_MARKER.sub("", heading)))
+                spelled |= set(passage_words(_MARKER.sub("", heading)))
             if spelled - words:
                 self.spelled_out[unit.unit_id] = len(spelled - words)
             words |= spelled
@@ -88,13 +88,13 @@ class PolicyView:
     def abbreviations(self) -> dict[str, frozenset[str]]:
         """The short forms the policy defines ("chronic low back pain (CLBP)") with the words they stand for."""
         if self._abbreviations is None:
-            self._abbreviations = {} if os.environ.get("NOABBR") else defined_abbreviations(self.record.text)
+            self._abbreviations = defined_abbreviations(self.record.text)
         return self._abbreviations
 
     def all_words(self) -> set[str]:
         """Every content word of the policy, stemmed once (a question must not re-read the whole policy)."""
         if self.policy_words is None:
-            self.policy_words = set(content_words(self.record.text))
+            self.policy_words = set(passage_words(self.record.text))
         return self.policy_words
 
     def all_units(self) -> list[Unit]:
@@ -260,8 +260,8 @@ def _weight(word: str) -> float:
 def excepted(view: PolicyView, unit: Unit) -> set[str]:
     """Words a statement names only to leave them out: "medically necessary for chronic pain other than chronic low back
     pain" does not name low back pain as covered, nor "not covered for any condition other than chronic low back pain"
-    as not covered."""
-    if not unit.verdict:
+    as not covered; nor does a listed use "ulcers in members without diabetes" name diabetes."""
+    if not unit.verdict and unit.kind != "list_item":
         return set()
     words = view.excepted_words.get(unit.unit_id)
     if words is None:
@@ -288,9 +288,31 @@ def converse(view: PolicyView, unit: Unit) -> bool:
         and bool(lexicon.pattern("verdicts", "criteria_not_met").search(view.text_of(unit)))
 
 
+@functools.cache
+def _exclusive() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(_stems(row["words"])) for row in lexicon.rows("questions", "exclusive"))
+
+
+def _stems(text: str) -> list[str]:
+    return lexicon.stem_words(text.lower().split())
+
+
+def other_case(asked: list[str] | tuple[str, ...], written: set[str]) -> bool:
+    """Does a unit that writes these words name another case than the one asked ("mild or moderate" for a question
+    that says severe, "episodic" for chronic)? Groups of exclusive qualifiers: lexicon/questions.toml [exclusive]."""
+    for group in _exclusive():
+        said = group.intersection(asked)
+        stated = group & written
+        if said and stated and not (said & stated):
+            return True
+    return False
+
+
 def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
     """How much of the question's indication a unit names: in-policy IDF-weighted recall, plus a little precision."""
     words = view.words(unit)
+    if other_case(indication, words):
+        return 0.0
     left_out = excepted(view, unit)
     if left_out:
         words = words - left_out
@@ -298,6 +320,8 @@ def match(indication: list[str], unit: Unit, view: PolicyView) -> float:
     generic = lexicon.words("questions", "generic_indication")
     if not found or all(w in generic for w in found):
         return 0.0
+    # "arthritis" read as "arthritis osteoarthritis": a unit that writes one of the two names what was asked
+    indication = [w for w in indication if w in found or not read_into(w, set(found))]
     total = math.fsum(view.idf(w) * _weight(w) for w in indication)
     hit = math.fsum(view.idf(w) * _weight(w) for w in found)
     precision = len(found) / max(1, view.written_size(unit) - len(left_out))

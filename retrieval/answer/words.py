@@ -11,13 +11,17 @@ from .. import lexicon
 WORD = re.compile(r"[a-z0-9]+(?:['\u2019][a-z]+)?")
 
 
-def synonyms() -> dict[str, str]:
-    return _synonym_table()
+def synonyms(passage: bool = False) -> dict[str, str]:
+    return _synonym_table(passage)
 
 
 @functools.cache
-def _synonym_table() -> dict[str, str]:
-    return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")}
+def _synonym_table(passage: bool) -> dict[str, str]:
+    """A passage leaves out the rows marked `question_only`: a reader's guess at what a lay word means ("arthritis" in
+    "my knee arthritis" is osteoarthritis) is no reading of a policy, which writes "inflammatory arthritis" when it
+    means that."""
+    return {row["phrase"]: row["means"] for row in lexicon.rows("synonyms", "synonym")
+            if not (passage and row.get("question_only", False))}
 
 
 @functools.cache
@@ -70,20 +74,20 @@ def abbreviations() -> tuple[tuple[str, frozenset[str], frozenset[str]], ...]:
     )
 
 
-def expand(lowered: str) -> str:
+def expand(lowered: str, passage: bool = False) -> str:
     text = lowered.replace("\u2019", "'")
-    for phrase, pattern, means in _synonym_patterns():
+    for phrase, pattern, means in _synonym_patterns(passage):
         if phrase in text:
             text = pattern.sub(means, text)
     return re.sub(r"\s+", " ", text).strip()
 
 
 @functools.cache
-def _synonym_patterns() -> tuple[tuple[str, re.Pattern[str], str], ...]:
+def _synonym_patterns(passage: bool) -> tuple[tuple[str, re.Pattern[str], str], ...]:
     """Longest phrase first (a stable sort: equal lengths keep the table's order), each compiled once."""
     return tuple(
         (phrase, re.compile(rf"(?<![\w-]){re.escape(phrase)}(?![\w-])"), f" {means} ")
-        for phrase, means in sorted(synonyms().items(), key=lambda kv: len(kv[0]), reverse=True)
+        for phrase, means in sorted(synonyms(passage).items(), key=lambda kv: len(kv[0]), reverse=True)
     )
 
 
@@ -122,3 +126,20 @@ def _content_words(text: str) -> list[str]:
 def content_words(text: str) -> list[str]:
     """Normalised content words of a passage, as the question's words are normalised."""
     return _content_words(expand(text.lower()))
+
+
+@functools.cache
+def _readings() -> tuple[frozenset[str], ...]:
+    return tuple(frozenset(_content_words(row["means"])) for row in lexicon.rows("synonyms", "synonym")
+                 if row.get("question_only", False))
+
+
+def read_into(word: str, written: set[str]) -> bool:
+    """Is the word one a question_only row read into the question ("osteoarthritis" for "arthritis") where the policy
+    writes another word of the same reading? Then the policy is not silent on it."""
+    return any(word in reading and reading & written for reading in _readings())
+
+
+def passage_words(text: str) -> list[str]:
+    """A policy passage's content words: as `content_words`, without the rows a question alone is read by."""
+    return _content_words(expand(text.lower(), passage=True))

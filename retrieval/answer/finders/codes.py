@@ -11,7 +11,6 @@ from ..view import Finding, PolicyView, match
 from ..words import content_words
 from .passages import best_sentence
 
-
 # A row that names the asked thing only to set it apart: "without electrical stimulation", "other than spinal
 # applications", "Canister ... used with suction pump", "Replacement garment for use with automated external
 # defibrillator"; and an add-on code ("each additional vertebral body") unless more than one is asked for.

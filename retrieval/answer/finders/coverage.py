@@ -7,10 +7,11 @@ import re
 from ... import lexicon
 from ...models import STATEMENT_SECTIONS, Unit
 from ...search import LoadedIndex
-from ..safety import POSITIVE, UNSURE
+from ..safety import POSITIVE, UNSURE, other_age_group
+from ..services import _generic_title
 from ..understanding import Understanding
 from ..view import Finding, PolicyView, Statement, converse, failed_condition, match, names
-from ..words import _content_words, content_words, line_of_business_stems
+from ..words import _content_words, content_words, line_of_business_stems, read_into
 from .passages import best_sentence
 
 # Calibrated on evals/gold.jsonl: how much of the indication a statement must name to carry the answer, and how
@@ -155,7 +156,8 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
     # words the policy never uses cannot pick a statement ("my husband has cancer pain": only "cancer" can)
     indication = [w for w in u.indication if w in policy_words]
     specific = [w for w in indication if w not in generic]  # "treat" or "pain" alone picks no statement
-    unknown = [w for w in u.indication if w not in policy_words and w not in generic]
+    unknown = [w for w in u.indication if w not in policy_words and w not in generic
+               and not read_into(w, policy_words)]
     best: tuple[float, Statement, object] | None = None
     scored: list[tuple[float, Statement, object]] = []
     if indication:
@@ -177,7 +179,8 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
         # a near tie between a positive and a negative statement of the asked use is read the safer way: a wrong
         # "covered" is the most harmful answer
         rival = max((c for c in scored if _verdict_of(c) not in POSITIVE and _verdict_of(c) is not None
-                     and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)), key=lambda c: c[0], default=None)
+                     and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)
+                     and not other_age_group(view, c[2] or c[1].unit, u)), key=lambda c: c[0], default=None)
         if rival is not None:
             best = rival
         else:
@@ -216,7 +219,9 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
         if line_catch_alls and line_positive < INDICATION_MIN_MATCH:
             return Finding(view, line_catch_alls[0].unit.verdict, [(line_catch_alls[0].unit, "verdict", 1.0)],
                            note="applies to uses the list does not name")
-    catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s)) and _about_service(view, s)]
+    # ("This policy does not address iliac vein stenting, ..." leaves out what it lists, not every other use)
+    catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s, indication))
+                  and _about_service(view, s) and s.unit.verdict != "no_statement"]
     asked_lines = lines if len(catch_alls) > 1 else set()
     catch_all = min(catch_alls, key=lambda s: _other_line(view, s, asked_lines), default=None)
     # an age the policy excludes ("investigational for individuals younger than 18") decides before a BMI that meets
@@ -360,6 +365,8 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
     current = max((sc for _, role, sc in finding.cites if role in {"verdict", "item"}), default=0.0)
     if finding.verdict in POSITIVE and not u.criteria_in_doubt and (converse(view, best) or failed_condition(view, best)):
         return finding  # the other side of the criteria the finding quotes (see `coverage`)
+    if finding.verdict in POSITIVE and other_age_group(view, best, u):
+        return finding  # a statement about an age group the question does not name (see `coverage`)
     owner = next((st for st in view.statements if any(best is item for item in st.items)), None)
     if not best.verdict and owner is not None and owner.unit.verdict and owner.unit.verdict != finding.verdict \
             and owner.unit.verdict != "no_statement" and score > current \
@@ -410,7 +417,7 @@ def _about_service(view: PolicyView, statement: Statement) -> bool:
     return bool(view.service_words() & view.words(statement.unit))
 
 
-def _universal(view: PolicyView, statement: Statement) -> bool:
+def _universal(view: PolicyView, statement: Statement, asked: list[str]) -> bool:
     """ "Acupuncture ... is covered." with no list and no qualifier, or "Coverage is not limited to particular diagnoses." """
     not_limited = lexicon.pattern("verdicts", "not_limited")
     for x in view.units_by_section_kind.get(statement.unit.section_kind, []):
@@ -418,4 +425,13 @@ def _universal(view: PolicyView, statement: Statement) -> bool:
             return True
     sentence = view.text_of(statement.unit)
     qualified = lexicon.pattern("verdicts", "qualified")
-    return not statement.items and not qualified.search(sentence.replace("with or without", ""))
+    if statement.items or qualified.search(sentence.replace("with or without", "")):
+        return False
+    # "Home UVA units and home PUVA are not covered." is about home units, not every use of phototherapy: the subject
+    # of a universal statement is the policy's service itself, or a kind of it the question names ("Replacement of a
+    # working CGM receiver ..." for a new receiver when the old one works)
+    cue = min((m.start() for row in lexicon.rows("verdicts", "statement") if row.pattern is not None
+               for m in [row.pattern.search(sentence)] if m is not None), default=len(sentence))
+    subject = set(content_words(sentence[:cue])) - view.service_words() - _generic_title()
+    generic = lexicon.words("questions", "generic_indication")
+    return len(subject) <= 1 or any(names(w, subject) for w in asked if w not in generic)

@@ -12,7 +12,6 @@ from ..understanding import Understanding
 from ..view import Finding, PolicyView
 from ..words import content_words
 
-
 # What answers when the policy does not write the date asked for, nearest first
 FALLBACK = {
     "effective": ("effective", "revised", "original", "reviewed"),
