@@ -80,7 +80,9 @@ class LoadedIndex:
         self.store: ChromaStore = index.open_store(generation)
         self.policies: dict[str, PolicyRecord] = {}
         records = self.store.get_all("policies")
-        for text, m in zip(records.documents, records.metadatas, strict=True):
+        # in the order of their keys, not of the store: an index built at once and one grown by later ingests must
+        # answer alike (near ties between policies are settled by this order)
+        for text, m in sorted(zip(records.documents, records.metadatas, strict=True), key=lambda r: r[1]["doc_key"]):
             header = tuple(HeaderField(*f) for f in json.loads(m.get("header_json", "[]")))
             sections = tuple(Section(*s) for s in json.loads(m.get("sections_json", "[]")))
             meta = PolicyMeta(

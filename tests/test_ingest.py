@@ -427,3 +427,16 @@ def test_no_index_is_index_missing_naming_ingest(tmp_path: Path) -> None:
     assert idx.active_generation(settings) is None
     with pytest.raises(IndexMissingError, match="policyqa ingest --corpus"):
         LoadedIndex(settings)
+
+
+def test_an_index_grown_by_later_ingests_holds_its_policies_in_the_order_of_one_built_at_once(
+        settings: Settings, corpus_dir: Path) -> None:
+    # near ties between policies are settled by their order: the order of their keys, whatever the build's history
+    moved = corpus_dir.parent / "later"
+    moved.mkdir()
+    (corpus_dir / ACUPUNCTURE_NAME).rename(moved / ACUPUNCTURE_NAME)
+    ingest(settings)
+    (moved / ACUPUNCTURE_NAME).rename(corpus_dir / ACUPUNCTURE_NAME)
+    ingest(settings)  # Bluestem's policy joins an index that already holds the Wellmark seed
+    keys = list(LoadedIndex(settings).policies)
+    assert keys == sorted(keys) and len(keys) == 2
