@@ -35,6 +35,18 @@ def section_kind(name: str) -> str:
     return "other"
 
 
+def _part_of(kind: str, name: str) -> bool:
+    """Does a part title ("B. ...", "III. ...") head a part of the section it stands in, rather than open one? It opens
+    one when it names a section; a long title names its section at its edges: "Purpose and Medicare Coverage Basis"
+    opens a description, "Not Medically Necessary / Investigational" a statement section, but "Individuals With a
+    Personal History of Cancer" names a part of the criteria, not a history section."""
+    named = section_kind(name)
+    words = name.split()
+    if len(words) > 4 and named not in STATEMENT_SECTIONS | {"prior_approval"}:
+        named = section_kind(" ".join(words[:2] + words[-2:]))
+    return kind in _SUBHEADING_PARENTS and named == "other"
+
+
 def title_case(name: str) -> bool:
     words = [w.strip("()[],'\"") for w in name.split()]
     significant = [w for w in words if w and w[0].isalpha() and w.lower() not in _SMALL_WORDS]
@@ -137,14 +149,7 @@ def heading_name(
         # surgery" over "A repeat reduction mammoplasty will be covered only when ...")
         cased = title_case(name) or (part_line and name[:1].isupper() and len(name.split()) <= 8)
         if len(name.split()) <= 10 and name[-1:] not in ".;:,!?" and cased and not CODE_ROW.match(name):
-            # (a long title names its section at its edges: "Purpose and Medicare Coverage Basis" opens a description,
-            # "Not Medically Necessary / Investigational" a statement section, but "Individuals With a Personal History
-            # of Cancer" names a part of the criteria, not a history section)
-            named = section_kind(name)
-            words = name.split()
-            if len(words) > 4 and named not in STATEMENT_SECTIONS | {"prior_approval"}:
-                named = section_kind(" ".join(words[:2] + words[-2:]))
-            return name, kind in _SUBHEADING_PARENTS and named == "other"
+            return name, _part_of(kind, name)
     if BULLET.match(line) and not _NUMBERED_HEADING.match(line):
         return None
     if continuation:
@@ -175,14 +180,7 @@ def heading_name(
         if numbered and is_numbered_heading(line) and _numbered_part(line, previous, next_line):
             # "III. Surgical Excision of Axillary Sweat Glands" between a finished item and "Excision or curettage
             # ... when all of the following are met:" (or "A. ...") heads a part of the policy, not a list item
-            # (a long title names its section at its edges: "Purpose and Medicare Coverage Basis" opens a description,
-            # "Not Medically Necessary / Investigational" a statement section, but "Individuals With a Personal History
-            # of Cancer" names a part of the criteria, not a history section)
-            named = section_kind(name)
-            words = name.split()
-            if len(words) > 4 and named not in STATEMENT_SECTIONS | {"prior_approval"}:
-                named = section_kind(" ".join(words[:2] + words[-2:]))
-            return name, kind in _SUBHEADING_PARENTS and named == "other"
+            return name, _part_of(kind, name)
         return None
     if _NUMBERED_HEADING.match(line):
         if after_lead_in:

@@ -13,7 +13,7 @@ from ..metadata import header_fields
 from ..models import NEVER_STATEMENT_SECTIONS, STATEMENT_SECTIONS, SectionKind, Unit, Verdict
 from ..search import CODE_PATTERN, LoadedIndex, PolicyRecord
 from .understanding import Understanding
-from .words import content_words, passage_words, read_into
+from .words import _content_words, content_words, passage_words, read_into
 
 
 @dataclass
@@ -260,7 +260,8 @@ def _weight(word: str) -> float:
 def excepted(view: PolicyView, unit: Unit) -> set[str]:
     """Words a statement names only to leave them out: "medically necessary for chronic pain other than chronic low back
     pain" does not name low back pain as covered, nor "not covered for any condition other than chronic low back pain"
-    as not covered; nor does a listed use "ulcers in members without diabetes" name diabetes."""
+    as not covered; nor does a listed use "chronic daily headache that does not meet the definition of chronic
+    migraine" name chronic migraine."""
     if not unit.verdict and unit.kind != "list_item":
         return set()
     words = view.excepted_words.get(unit.unit_id)
@@ -290,11 +291,7 @@ def converse(view: PolicyView, unit: Unit) -> bool:
 
 @functools.cache
 def _exclusive() -> tuple[frozenset[str], ...]:
-    return tuple(frozenset(_stems(row["words"])) for row in lexicon.rows("questions", "exclusive"))
-
-
-def _stems(text: str) -> list[str]:
-    return lexicon.stem_words(text.lower().split())
+    return tuple(frozenset(_content_words(row["words"])) for row in lexicon.rows("questions", "exclusive"))
 
 
 def other_case(asked: list[str] | tuple[str, ...], written: set[str]) -> bool:
