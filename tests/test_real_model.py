@@ -134,3 +134,22 @@ def test_minilm_finds_the_named_plans_policy_by_what_it_is_about(tmp_path, minil
     engine = AnswerEngine(settings)
     answer = engine.ask("I have Oscar. Will they pay for a custom mouthpiece my dentist makes for my sleep apnea?")
     assert answer.route is None and answer.citations[0].policy_id == "CG062"
+
+
+def test_minilm_gives_no_covered_from_a_plans_policy_on_another_service(tmp_path, minilm: MiniLMEmbedder) -> None:
+    # SelectHealth has no hypoglossal nerve stimulation policy (UCare has): its oral appliance policy names the
+    # stimulator only to leave it out, and its covering statement is about mouthpieces
+    from conftest import ROOT
+
+    from retrieval.answer import AnswerEngine
+
+    wild = ROOT / "evals" / "wild" / "dev" / "corpus"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("selecthealth-596-oral-appliances-obstructive-sleep-apnea.txt",
+                 "ucare-mp-031-hypoglossal-nerve-stimulation.html"):
+        shutil.copy(wild / name, corpus / name)
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="minilm")
+    ingest(settings, embedder=minilm)
+    answer = AnswerEngine(settings).ask("Does SelectHealth cover the Inspire hypoglossal nerve stimulator for sleep apnea?")
+    assert answer.verdict not in {"covered", "covered_with_criteria"}

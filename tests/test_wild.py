@@ -1076,3 +1076,4 @@ def test_a_plans_initials_in_lower_case_name_it(engine: AnswerEngine) -> None:
     u = engine.reader.read("bcnepa deep TMS for OCD - covered?", [])
     assert u.payers == ("Blue Cross of Northeastern Pennsylvania",)
     assert engine.reader.read("is acupuncture covred for my back", []).payers == ()
+
