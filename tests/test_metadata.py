@@ -595,3 +595,50 @@ def test_a_plan_named_the_way_members_write_it(question: str, plan: str) -> None
     names = PayerNames(["Virginia Premier Health Plan", "Arizona Complete Health", "Triple-S Salud",
                         "Blue Cross Blue Shield of Arizona", "Blue Cross of Northeastern Pennsylvania"])
     assert names.find(question.lower(), question)[0] == (plan,)
+
+
+LOOSE_PLANS = ["Texas Children's Health Plan", "Health Plan of San Joaquin", "Cook Children's Health Plan",
+               "Samaritan Health Plans", "Medical Mutual", "Central California Alliance for Health", "Clever Care Health Plan",
+               "Community First Health Plans", "University of Utah Health Plans", "Independent Health",
+               "Simply Healthcare Plans"]
+
+
+@pytest.mark.parametrize(("question", "plan"), [
+    # no apostrophe; the plan's own words around its generic ones in another order
+    ("does texas childrens health plan cover the ear implant for ringing in the ears?", "Texas Children's Health Plan"),
+    ("will san joaquin health plan cover the procedure where they make little cuts?", "Health Plan of San Joaquin"),
+    # a possessive "s" more, and misspelt (no English word)
+    ("does cooks childrens cover a helmet for brachycephaly", "Cook Children's Health Plan"),
+    ("does samaratin cover the needle thing my PT does?", "Samaritan Health Plans"),
+    # glued, the first word clipped
+    ("does medmutual pay for a wound vaccum", "Medical Mutual"),
+    # a word said short, an ordinal as a number, a misspelt word beside one as written
+    ("does central cali alliance cover eye lid surgery", "Central California Alliance for Health"),
+    ("does community 1st cover the sleep watch", "Community First Health Plans"),
+    ("cleaver care - my knee just hurts from arthritis", "Clever Care Health Plan"),
+    ("univ of utah health plan frozen shoulder - will they cover a cpm", "University of Utah Health Plans"),
+])
+def test_a_plan_said_loosely(question: str, plan: str) -> None:
+    found = PayerNames(LOOSE_PLANS).by_loose_words(question.lower())
+    assert found is not None and found[0] == plan
+
+
+@pytest.mark.parametrize("question", [
+    "is an independent physical therapist covered for dry needling?",  # an English word that is a plan's one word
+    "i live in texas, does my plan cover a cochlear implant?",  # one of two words of a plan's name
+    "simply put, is a cranial helmet covered?",
+    "does the good samaritan hospital bill for acupuncture?",  # written right: the table's name reading, not this one
+    "my children's hospital wants a cochlear implant",
+    "what does the medical manual say about the mutual agreement?",
+])
+def test_words_that_only_resemble_a_plan_name_none(question: str) -> None:
+    assert PayerNames(LOOSE_PLANS).by_loose_words(question.lower()) is None
+
+
+def test_a_state_code_that_is_a_common_word_names_a_blue_plan_only_glued() -> None:
+    names = PayerNames(["Blue Cross and Blue Shield of Oklahoma", "Blue Cross and Blue Shield of Texas", "Aetna"])
+    assert names.find("bcbsok brca testing for a 58 y/o - covered?")[0] == ("Blue Cross and Blue Shield of Oklahoma",)
+    # "ok" apart is the word: the family's name names both Blue plans
+    assert len(names.find("is brca testing ok with bcbs? does it cover it")[0]) == 2
+    # a Blue plan of a state no loaded plan serves, glued: no policy loaded
+    assert names.find("does bcbspa cover brca testing?") == ((), "bcbspa")

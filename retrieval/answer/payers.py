@@ -82,11 +82,19 @@ class PayerNames:
                     for alias in row["aliases"]:
                         for form in row.get("regional_forms", ()):
                             self._named.setdefault(_spaced(form.format(alias=alias, place=place)), set()).add(name)
+                # a state's code that is a common word, glued to a family name without a space ("bcbsok")
+                for code in _member_places(name, rows, glued=True):
+                    for alias in row["aliases"]:
+                        if " " not in alias and "{alias}{place}" in row.get("regional_forms", ()):
+                            self._named.setdefault(f"{alias}{code}", set()).add(name)
             # the family's plan of a state no loaded member serves ("Blue Cross Blue Shield of Wyoming") has no policy
             # loaded: never another state's plan's answer
             if row.get("regional_forms"):
                 unserved |= {_spaced(form.format(alias=alias, place=place)) for place in _all_places() if place not in served
                              for alias in row["aliases"] for form in row["regional_forms"]}
+                unserved |= {f"{alias}{code}" for state in lexicon.rows("payers", "state") if state["name"] not in served
+                             for code in state.get("glued", ()) for alias in row["aliases"]
+                             if " " not in alias and "{alias}{place}" in row["regional_forms"]}
         self._unserved = _any_word_cached(frozenset(unserved - set(self._named)))
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
@@ -94,6 +102,15 @@ class PayerNames:
                          for group in ("payer", "family") for row in lexicon.rows("payers", group)
                          for alias in row["aliases"] if alias not in self._named]
         self.words = " ".join(self._named)
+        # each plan's name without its connectors and generic words ("san joaquin" of "Health Plan of San Joaquin",
+        # "cook childrens" of "Cook Children's Health Plan"), for a name said loosely (by_loose_words)
+        self._frequency = policy_frequency or {}
+        self._cores: dict[tuple[str, ...], set[str]] = {}
+        for name in self.loaded:
+            for written in [name, *(variants or {}).get(name, ())]:
+                for words in (_core(written), _core(written, generic=True)):
+                    if words:
+                        self._cores.setdefault(words, set()).add(name)
         # each plan's name as its head and its tail ("san francisco" + "health plan"), by the tail's first word, for a
         # place said short (by_clipped_words)
         self._heads: dict[str, list[tuple[str, list[str], list[str]]]] = {}
@@ -176,6 +193,43 @@ class PayerNames:
                     while last + 1 < len(words) and last + 1 - end < len(tail) and words[last + 1] == tail[last + 1 - end]:
                         last += 1
                     hits.add((name, _spaced(expanded.lower())[tokens[i][1]:tokens[last][2]]))
+        return next(iter(hits)) if len({name for name, _ in hits}) == 1 else None
+
+    def by_loose_words(self, expanded: str) -> tuple[str, str] | None:
+        """(the loaded plan, the words of the question that name it) when the question says a plan's distinctive words
+        loosely: in another order around its generic words ("san joaquin health plan" for Health Plan of San Joaquin),
+        without an apostrophe or with a possessive "s" ("cooks childrens" for Cook Children's Health Plan), misspelt
+        ("samaratin" for Samaritan Health Plans), or glued, the first word clipped ("medmutual" for Medical Mutual).
+        said short ("central cali alliance", "univ of utah"), or glued, the first word clipped ("medmutual" for Medical
+        Mutual). A name of one word is only matched misspelt, by a word that is no English word and no word of the
+        corpus; a longer name needs one of its words said as written ("cleaver care" for Clever Care). One loaded plan
+        only."""
+        text = expanded.lower()
+        tokens = [(m.group(0), m.start(), m.end()) for m in re.finditer(r"[a-z0-9][a-z0-9'’&-]*", text)
+                  if m.group(0) not in _CONNECTORS]
+        said = [_SAID.get(w, w) for w in (_APOSTROPHE.sub("", t[0]) for t in tokens)]
+
+        def plain(word: str) -> bool:  # a word that is no English word and no word of the corpus: a misspelling
+            return word not in english_words() and not self._frequency.get(word)
+
+        hits: set[tuple[str, str]] = set()
+        for core, names in self._cores.items():
+            for i in range(len(said)):
+                # (a glued name may be the corpus's own word: the plan writes "MedMutual" too)
+                glued = _glued(said[i], core) and said[i] not in english_words()
+                if glued:
+                    hits |= {(name, text[tokens[i][1]:tokens[i][2]]) for name in names}
+                    continue
+                if i + len(core) > len(said):
+                    continue
+                if len(core) == 1:
+                    if _loosely(said[i], core[0], long_name=False) not in ("s", "typo") or not plain(said[i]):
+                        continue
+                else:
+                    kinds = [_loosely(said[i + j], word, long_name=True) for j, word in enumerate(core)]
+                    if None in kinds or "same" not in kinds:
+                        continue
+                hits |= {(name, text[tokens[i][1]:tokens[i + len(core) - 1][2]]) for name in names}
         return next(iter(hits)) if len({name for name, _ in hits}) == 1 else None
 
     def _add(self, alias: str, name: str) -> None:
@@ -289,6 +343,55 @@ def _written_forms(name: str) -> list[str]:
     return forms
 
 
+_APOSTROPHE = re.compile(r"['’]")
+_NAME_TYPOS = ((6, 1), (9, 2))  # a word of a plan's name this long, said with at most this many letters wrong
+
+
+_SAID = {"1st": "first", "2nd": "second", "3rd": "third"}  # "community 1st" for Community First Health Plans
+
+
+def _core(name: str, generic: bool = False) -> tuple[str, ...]:
+    """A plan's name without its short form in brackets, connectors, apostrophes and its generic words: "Health Plan of
+    San Joaquin" -> ("san", "joaquin"), "Cook Children's Health Plan" -> ("cook", "childrens"); with `generic`, with
+    the generic word that follows them ("Clever Care Health Plan" -> ("clever", "care")), or () when none does."""
+    words = re.findall(r"[a-z][a-z'’&.-]*", re.sub(r"\([^()]*\)", " ", name).lower())
+    words = [w for w in (_APOSTROPHE.sub("", w).replace(".", "").strip("-") for w in words) if w and w not in _CONNECTORS]
+    own = [i for i, w in enumerate(words) if w not in _GENERIC_TAIL | _PLAN_TAIL]
+    if not generic:
+        return tuple(words[i] for i in own)
+    # from its first own word to the first generic word after its last ("clever care" of "Clever Care Health Plan")
+    if not own or own[-1] + 1 >= len(words):
+        return ()
+    return tuple(words[own[0]:own[-1] + 2])
+
+
+def _loosely(said: str, word: str, long_name: bool) -> str | None:
+    """How a question's word says a word of a plan's name: "same", "s" (a possessive or plural "s" more or less:
+    "cooks" for "cook"), "typo" (a few letters wrong: "samaratin"), "short" (its first letters, in a name of several
+    words: "cali" for "california"), or None."""
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    if said == word:
+        return "same"
+    if len(word) >= 4 and (said == word + "s" or said + "s" == word):
+        return "s"
+    allowed = max((n for size, n in _NAME_TYPOS if len(word) >= size), default=0)
+    if allowed and said[:1] == word[:1] and DamerauLevenshtein.distance(said, word) <= allowed:
+        return "typo"
+    if long_name and len(said) >= 3 and len(word) >= len(said) + 2 and word.startswith(said):
+        return "short"
+    return None
+
+
+def _glued(said: str, core: tuple[str, ...]) -> bool:
+    """ "medmutual" for ("medical", "mutual"): a two-word name written as one word, the first word whole or clipped to
+    three letters or more."""
+    if len(core) != 2 or len(said) < 7 or not said.endswith(core[1]):
+        return False
+    head = said[:-len(core[1])]
+    return len(head) >= 3 and core[0].startswith(head)
+
+
 def _letters_in_order(acronym: str, parts: list[str]) -> bool:
     """ "bcnepa" in Blue Cross (of) NorthEastern PennsylvAnia: every word's first letter, in order, with more letters
     of a word after its first; at least three words, and the acronym no longer than twice their number."""
@@ -365,13 +468,14 @@ _GENERIC_TAIL = {"health", "plan", "plans", "care", "healthcare", "insurance", "
 _PLAN_TAIL = {"health", "plan", "plans", "healthplan", "healthplans", "insurance", "company", "inc", "llc"}
 
 
-def _member_places(name: str, rows: dict[str, list[str]]) -> list[str]:
+def _member_places(name: str, rows: dict[str, list[str]], glued: bool = False) -> list[str]:
     """A loaded plan's regions, from its name, its table aliases ("Wellmark": "... of Iowa", "... of South Dakota") and
-    the states its table row says it serves ("Anthem": Georgia, Ohio, ...)."""
+    the states its table row says it serves ("Anthem": Georgia, Ohio, ...). `glued`: the state codes written only
+    glued to a family name ("ok" of "bcbsok")."""
     official = canonical_payer(name) or ""
     served = [f"of {state}" for state in _served_states().get(official, ())]
     return list(dict.fromkeys(place for written in [name, *rows.get(official, ()), *served]
-                              for place in _places(written)))
+                              for place in _places(written, glued)))
 
 
 @functools.cache
@@ -385,10 +489,13 @@ def _all_places() -> tuple[str, ...]:
     return tuple(dict.fromkeys(place for row in lexicon.rows("payers", "state") for place in [row["name"], *row["forms"]]))
 
 
-def _places(name: str) -> list[str]:
+def _places(name: str, glued: bool = False) -> list[str]:
     """The region a plan's name holds, as people say it: "... of Western New York", and a state also by its short forms
     ("of Massachusetts": "massachusetts", "ma", "mass"; "Arkansas Blue Cross ...": "arkansas", "ar", "ark")."""
     lowered = name.lower()
+    if glued:
+        return [code for row in lexicon.rows("payers", "state") if re.search(rf"\b{re.escape(row['name'])}\b", lowered)
+                for code in row.get("glued", ())]
     places = []
     region = re.search(r"\bof ((?:[a-z]+ ){0,2}[a-z]+)$", lowered)
     if region is not None:

@@ -135,7 +135,8 @@ class QuestionReader:
             # Northeastern Pennsylvania) or by its place said short before its tail ("san fran health plan", "SF health
             # plan"); the question then reads with the plan's own name, which is not asked about
             short = (self._payer_names.by_initials(unknown, expanded) if unknown is not None else None) \
-                or self._payer_names.by_clipped_words(expanded)
+                or self._payer_names.by_clipped_words(expanded) \
+                or (self._payer_names.by_loose_words(expanded) if unknown is None or unknown not in known_payer_aliases() else None)
             if short is not None:
                 plan, words = short
                 expanded = re.sub(rf"\b{re.escape(words)}\b", plan.lower(), expanded, count=1)
