@@ -1077,3 +1077,29 @@ def test_a_plans_initials_in_lower_case_name_it(engine: AnswerEngine) -> None:
     assert u.payers == ("Blue Cross of Northeastern Pennsylvania",)
     assert engine.reader.read("is acupuncture covred for my back", []).payers == ()
 
+
+
+@pytest.mark.parametrize(("question", "policy_id"), [
+    # a plan's short name no table knows, written by one of nine acupuncture policies
+    ("EHP acupuncture for knee OA: after the first 6 visits, what has to be documented to keep going?", "CMS07.12"),
+    # a brand of the plan that one of ten hyperbaric policies names
+    ("Clear Health Alliance member asking about mild hyperbaric therapy in a soft-sided chamber. Covered?", "MED.00006"),
+    # a plan's name that is an everyday word, lower case ("scan"): the policy that writes it, and the case, come first
+    ("scan npwt criteria for a stage 4 sacral pressure ulcer?", "MP-1052"),
+])
+def test_a_question_naming_no_known_plan_lists_first_the_policy_that_writes_its_words(
+        engine: AnswerEngine, question: str, policy_id: str) -> None:
+    answer = engine.ask(question)
+    assert answer.route is None and answer.citations[0].policy_id == policy_id
+
+
+@pytest.mark.parametrize(("question", "policy_id"), [
+    ("does texas childrens health plan cover the ear implant for ringing in the ears (tinitus)?", "UM-MP-112"),
+    ("does samaratin cover the needle thing my PT does, dry needeling?", "SHP-MCP-118"),
+    ("will san joaquin health plan cover the procedure where they make little cuts to pull out the bulging veins?",
+     "MP-UM-022"),
+])
+def test_a_plan_said_loosely_is_answered_from_its_own_policy(engine: AnswerEngine, question: str,
+                                                             policy_id: str) -> None:
+    answer = engine.ask(question)
+    assert answer.route is None and set(_policy_ids(answer)) == {policy_id}

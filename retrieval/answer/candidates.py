@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections import Counter
 
 from .. import lexicon
 from ..search import LoadedIndex, PolicyRecord
@@ -25,6 +27,7 @@ SERVICE_NAMED = 0.8
 # this way, 0 of 110 that no policy of the plan answers).
 AGREEMENT_POLICIES = 4
 AGREEMENT_MIN_DENSE = 0.40
+MAX_LISTED = 4  # policies an answer lists, one by one
 RARE_NAME_POLICIES = 3  # a question word at most this many policies write names what is asked (a device, a product)
 
 
@@ -36,6 +39,7 @@ class Candidates:
         self.settings = settings
         self._writes = writes  # (policy key, stem) -> does the policy write that rare name, other than to leave it out
         self._by_policy_id = {p.meta.policy_id: k for k, p in index.policies.items()}
+        self._policy_words: dict[str, frozenset[str]] = {}  # policy key -> the words its text writes, lower-cased
         self._by_payer: dict[str, set[str]] = {}
         for key, p in index.policies.items():
             self._by_payer.setdefault(p.meta.payer, set()).add(key)
@@ -76,9 +80,32 @@ class Candidates:
             top = policies[keys[0]]
             same_service = [k for k in keys if _same_service(top, policies[k])]
             keys = same_service if not u.comparison else keys
+            if not u.comparison:
+                # the policies whose text holds the question's own words (a plan's name no table knows, the case it
+                # describes) come first, and are the ones listed when there are more; the home plan's before all
+                keys = self._by_relevance(u, keys)
+                if home:
+                    keys.sort(key=lambda k: policies[k].meta.payer.lower() != home)
         elif u.payers and not u.comparison:
             keys = keys[:1] if len(u.payers) == 1 else keys
-        return keys[:4]
+        return keys[:MAX_LISTED]
+
+    def _by_relevance(self, u: Understanding, keys: list[str]) -> list[str]:
+        """The policies ordered by the question's words that tell them apart: a word some of them write and others do
+        not ("EHP", a plan's name no table knows; "sacral", the case asked about) counts for those that write it, the
+        more the fewer do; a word all of them write (the service's) or none tells nothing. Ties keep their order."""
+        asked = set(re.findall(r"[a-z0-9][a-z0-9-]{1,}", u.expanded.lower()))
+        written = {k: self._words_of(k) & asked for k in keys}
+        counts = Counter(w for words in written.values() for w in words)
+        weight = {w: math.log(len(keys) / n) for w, n in counts.items()}
+        return sorted(keys, key=lambda k: -math.fsum(weight[w] for w in written[k]))
+
+    def _words_of(self, key: str) -> frozenset[str]:
+        words = self._policy_words.get(key)
+        if words is None:
+            text = self.index.policies[key].text.lower()
+            words = self._policy_words[key] = frozenset(re.findall(r"[a-z0-9][a-z0-9-]{1,}", text))
+        return words
 
     def _from_retrieval(self, u: Understanding) -> list[str]:
         doc_keys = None
