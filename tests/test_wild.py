@@ -1103,3 +1103,25 @@ def test_a_plan_said_loosely_is_answered_from_its_own_policy(engine: AnswerEngin
                                                              policy_id: str) -> None:
     answer = engine.ask(question)
     assert answer.route is None and set(_policy_ids(answer)) == {policy_id}
+
+
+@pytest.mark.parametrize(("question", "history", "item"), [
+    ("what about for cancer pain?",
+     ["Does Asuris Northwest Health cover a spinal cord stimulator for failed back surgery syndrome?"],
+     "C. Cancer-related pain"),
+    ("simply healthcare hbot for autism?", [], "- Autism spectrum disorder;"),
+])
+def test_a_use_a_catch_all_lists_is_quoted_with_its_lead_in(engine: AnswerEngine, question: str, history: list[str],
+                                                          item: str) -> None:
+    """ "... investigational for all other indications, including but not limited to: ... C. Cancer-related pain": the
+    position and the named use are read together, as for any other list."""
+    answer = engine.ask(question, history=history)
+    first = answer.citations[0].quote
+    assert answer.verdict == "investigational"
+    assert "including but not limited to" in first and first.endswith(item)
+
+
+def test_dates_kept_at_the_policys_end_answer_when_the_header_has_none(engine: AnswerEngine) -> None:
+    # Sentara's header gives the effective date; its review dates close the policy
+    answer = engine.ask("When was Sentara's bone growth stimulator policy DME 16 last reviewed?")
+    assert answer.citations[0].quote == "Reviewed Dates:    05/14/2025; 05/2024; 05/2023; 05/2022"

@@ -118,8 +118,8 @@ def _carrier_first(f: Finding) -> list[tuple[Unit, str, float]]:
     lead-in to the item; further down a long list the lead-in comes first and the item next."""
     cites = list(f.cites)
     carrier = next((unit for unit, role, _ in cites if role == "verdict"), None)
-    if f.matched_item is None or carrier is None or carrier.catch_all:
-        return cites  # a statement for every use ("investigational for all indications, including ...") carries it itself
+    if f.matched_item is None or carrier is None:
+        return cites
     k = next((i for i, (unit, role, _) in enumerate(cites) if unit is f.matched_item and role == "item"), None)
     if not k:
         return cites  # no item cited, or the item already first

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 
 from ... import lexicon
-from ...metadata import dated_fields
-from ...models import Unit
+from ...metadata import HEADER_SCAN_CHARS, dated_fields
+from ...models import HeaderField, Unit
 from ...search import LoadedIndex
 from ..understanding import Understanding
 from ..view import Finding, PolicyView
@@ -29,6 +30,9 @@ def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     if event is not None:
         return event
     by_kind = {f.name: f for f in dated_fields(record.text)}
+    if wanted not in by_kind:
+        # a closing block of dates ("Revised Dates: ... Reviewed Dates: 05/14/2025; ..." at the policy's end)
+        by_kind.update({f.name: f for f in closing_dates(record.text) if f.name not in by_kind})
     order = [k for k in FALLBACK.get(wanted, (wanted,)) if k in by_kind]
     order += [k for k in ("effective", "reviewed", "revised", "original", "next_review") if k in by_kind and k not in order]
     fields = [by_kind[k] for k in order]
@@ -49,6 +53,24 @@ def dates(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
             if value and value in view.text_of(x).lower():
                 return Finding(view, None, [(x, "answer", 1.0), *cites])
     return Finding(view, None, cites)
+
+
+LINE_REST_CHARS = 120  # the rest of a dated line quoted with its date
+
+
+def closing_dates(text: str) -> list[HeaderField]:
+    """The dated labels after a policy's header, where many plans keep their review and revision dates (a closing
+    block, a history table), each at its place in the whole text."""
+    offset = HEADER_SCAN_CHARS
+    found: dict[str, HeaderField] = {}
+    while offset < len(text):
+        for f in dated_fields(text[offset:offset + HEADER_SCAN_CHARS]):
+            # quoted to its line's end: "Reviewed Dates: 05/14/2025; 05/2024; 05/2023" lists every review
+            end = text.find("\n", f.end + offset)
+            end = end if 0 <= end - (f.end + offset) <= LINE_REST_CHARS else f.end + offset
+            found.setdefault(f.name, replace(f, start=f.start + offset, end=len(text[:end].rstrip())))
+        offset += HEADER_SCAN_CHARS - 200  # (a label across the cut is read whole by the next part)
+    return sorted(found.values(), key=lambda f: f.start)
 
 
 def history_event(view: PolicyView, u: Understanding) -> Finding | None:
