@@ -161,6 +161,8 @@ def read_meta(
 ) -> tuple[PolicyMeta, tuple[HeaderField, ...]]:
     fields = header_fields(text)
     values: dict[str, object] = {f.name: f.value for f in fields}
+    if isinstance(values.get("payer"), str) and not _a_name(str(values["payer"])):
+        del values["payer"]  # "... administered by The Health Plan:" and the products listed on the next line
     if isinstance(values.get("payer"), str):
         values["payer"] = canonical_payer(str(values["payer"])) or values["payer"]
     else:
@@ -200,6 +202,13 @@ def read_meta(
     except TypeError as exc:
         raise DocumentError(str(path), f"bad metadata ({exc})") from None
     return meta, fields
+
+
+def _a_name(value: str) -> bool:
+    """A header value that can be a plan's name: a few words, no list (";") and no sentence."""
+    words = value.split()
+    return 0 < len(words) <= 10 and ";" not in value and not value.rstrip().endswith((".", ":")) \
+        and not words[0][0].islower()
 
 
 def sidecar_path(path: Path) -> Path:
@@ -325,14 +334,26 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         at = text.lower().find(line.lower())  # where the top line stands, whatever case it is written in there
         if not opening or opening[0][0] > at + len(line):
             return canonical_payer(line) or line
-    plan = next((name for _, name in opening if name not in programs), None) or next(
-        (name for name in hinted if name not in programs), None)
+    first = next(((at, name) for at, name in opening if name not in programs), None)
+    if first is not None:
+        product_of = _product_of(text, first[0])
+        if product_of is not None:
+            return product_of
+    plan = first[1] if first is not None else next((name for name in hinted if name not in programs), None)
     if plan is not None:
         return _brand_of(plan, text, title_hint) or plan
     owner = _copyright_owner(text)
     if owner is not None:
         return owner
     named = _plan_named_in_text(text)
+    hinted_part = _hinted_payer(title_hint)
+    if named is not None and hinted_part is not None and _norm(named) != _norm(hinted_part) \
+            and len(re.findall(rf"(?<![\w-]){re.escape(named)}(?![\w-])", text)) < 2 \
+            and not re.search(rf"{re.escape(named)}\s*\({re.escape(hinted_part)}\)", text):
+        # (not "Blue Cross Blue Shield of Arizona (AZ Blue)": the name with its short form)
+        # a name written once ("Looking for CCA Health Rhode Island? Visit ...", a site's banner) is weaker than the
+        # plan the page's own title names ("Power Mobility Devices - ... | Commonwealth Care Alliance")
+        return canonical_payer(hinted_part) or hinted_part
     if named is not None:
         return named
     subject = _verdict_subject(text, programs)
@@ -340,11 +361,8 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         return subject
     # "SUR705.044 Knee Arthroscopy | Medical Policy | Blue Cross and Blue Shield of Montana": the page title's part that
     # is a plan's name, when the table does not know the plan
-    for part in _TITLE_PARTS.split(title_hint or ""):
-        part = part.strip()
-        if part and _looks_like_payer(part) and not lexicon.pattern("documents", "document_kind").search(part) \
-                and not lexicon.pattern("documents", "not_payer").search(part) and _norm(part) not in _family_names():
-            return part
+    if hinted_part is not None:
+        return hinted_part
     site = _site_name(text, title_hint)
     if site is not None:
         return site
@@ -358,6 +376,38 @@ def _payer(text: str, title_hint: str | None) -> str | None:
         if name not in programs:
             counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+def _hinted_payer(title_hint: str | None) -> str | None:
+    """The part of an HTML/PDF title that is a plan's name the table does not know ("... | Medical Policy | Blue Cross
+    and Blue Shield of Montana")."""
+    for part in _TITLE_PARTS.split(title_hint or ""):
+        part = part.strip()
+        if part and _looks_like_payer(part) and not lexicon.pattern("documents", "document_kind").search(part) \
+                and not lexicon.pattern("documents", "not_payer").search(part) and _norm(part) not in _family_names():
+            return part
+    return None
+
+
+# "Ambetter from Western Sky Community Care", "Wellcare By Allwell ...": a product that names the plan it comes from
+_PRODUCT_OF = re.compile(r"[ \t]+(?:from|by)[ \t]+((?:[A-Z\u2018\u2019'][\w&.'\u2019-]*[ \t]+(?:(?:of|and|&|the|for)[ \t]+)?){0,5}"
+                         r"[A-Z][\w&.'\u2019-]*)")
+
+
+def _product_of(text: str, at: int) -> str | None:
+    """The plan a table name at `at` is a product of, when the document writes it so ("Ambetter from Western Sky
+    Community Care"): the plan, not its product, is the document's payer."""
+    pattern, canonical = _payer_pattern()
+    match = pattern.match(text, at)
+    if match is None:
+        return None
+    after = _PRODUCT_OF.match(text, match.end())
+    if after is None:
+        return None
+    name = re.sub(r",?\s+(?:Inc|LLC|Corp)\.?$", "", after.group(1)).strip()
+    if not _looks_like_payer(name) or _norm(name) in _family_names():
+        return None
+    return canonical_payer(name) or name
 
 
 def _brand_of(plan: str, text: str, title_hint: str | None) -> str | None:
@@ -647,7 +697,12 @@ def _strip_title_ids(title: str) -> str:
     locator in front ("TPM Chapter 7 Section 20.1 Hyperbaric Oxygen") goes too."""
     title = re.sub(r"\s*\([^()]*\d[^()]*\)\s*$", "", title)  # "(L33822)", "(CG048, Ver. 10)"
     title = _LOCATOR.sub("", title)
-    return re.sub(r"^(?:[A-Z]{0,5}[-_]?\d[\w.\-]*)\s+", "", title).strip()  # "1.01.20 ...", "MC_14K ..."
+    # "1.01.20 ...", "MC_14K ...", "CG048 ..."; not a name with a digit ("BRCA1 and BRCA2 Genetic Testing", "COVID-19")
+    lead = re.match(r"^([A-Z]{0,5}[-_]?\d[\w.\-]*)\s+", title)
+    if lead is not None and (lead.group(1)[0].isdigit() or re.search(r"[._]", lead.group(1))
+                             or len(re.findall(r"\d", lead.group(1))) >= 3):
+        return title[lead.end():].strip()
+    return title.strip()
 
 
 # "TPM Chapter 7 Section 18.9", "Chapter 7, Section 20.1:": where a manual files a policy, not what it is about
@@ -711,10 +766,14 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
             continue
         if len(re.findall(r"\S[ \t]{3,}(?=\S)", line)) >= 2 or line.count(" > ") >= 2:
             continue  # "Find a Doctor    Member Log In    Call Member Services": a site's menu; "Home > Members > ...": its trail
+        if _generic(line) and re.search(r"\s[-\u2013\u2014]\s", line):
+            # "LCD - Facet Joint Interventions for Pain Management (L38773)": the kind of document, then the title
+            parts = [_strip_title_ids(part) for part in re.split(r"\s+[-\u2013\u2014]\s+", line)]
+            line = next((part for part in parts if len(part) >= 3 and not _generic(part)), line)
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue
         if owner.search(line) or furniture.search(line) \
-                or (payer and payer.lower().startswith(line.lower() + " ")):
+                or (payer and (payer.lower().startswith(line.lower() + " ") or payer.lower() == line.lower())):
             continue  # "MERIDIAN" above "Meridian Health Plan of Michigan"'s policy (the name's start); "... Association"
         line = _strip_title_ids(line)
         return line.title() if line.isupper() else line
@@ -730,8 +789,9 @@ def _title_after_id(text: str, fields: tuple[HeaderField, ...]) -> str | None:
         return None
     line_end = text.find("\n", found.end)
     rest = text[found.end:line_end if line_end >= 0 else len(text)].strip(" \t|-\u2013:")
-    if len(rest.split()) < 2 or ":" in rest.split()[0] or _labels()[2].search(rest):
-        return None
+    if len(rest.split()) < 2 or ":" in rest.split()[0] or _labels()[2].search(rest) \
+            or re.search(r"\d{1,2}/\d{1,2}/\d{2,4}|\b(?:19|20)\d{2}\b", rest):
+        return None  # (not "|  Effective 07/01/2025", the next field of a running header)
     from .headings import section_kind
 
     if section_kind(rest) != "other":

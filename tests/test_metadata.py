@@ -642,3 +642,52 @@ def test_a_state_code_that_is_a_common_word_names_a_blue_plan_only_glued() -> No
     assert len(names.find("is brca testing ok with bcbs? does it cover it")[0]) == 2
     # a Blue plan of a state no loaded plan serves, glued: no policy loaded
     assert names.find("does bcbspa cover brca testing?") == ((), "bcbspa")
+
+
+@pytest.mark.parametrize(("text", "hint", "payer"), [
+    # a plan's name followed by a colon mid-sentence is no "Health Plan:" label; the products after it are no name
+    ("THE HEALTH PLAN\nHip Arthroscopy\nPolicy Number: MP-SUR-061\nAPPLIES TO\nThis medical policy applies to members "
+     "of the following products offered or administered by The Health Plan:\nCommercial HMO, PPO and POS plans; "
+     "self-funded groups for which The Health Plan provides review;\n", None, "The Health Plan"),
+    # a product brand of the table that names the plan it comes from
+    ("CLINICAL POLICY\nClinical Policy: Cochlear Implants\nReference Number  NM.CP.MP.14\nEffective Date  08/01/2025\n"
+     "Plan  Mesa Verde Community Care (Medicaid); Ambetter from Mesa Verde Community Care\n", None,
+     "Mesa Verde Community Care"),
+    # a site banner's plan written once loses to the plan the page title names, which the page writes again
+    ("Skip to main content\n\nLooking for Riverbend Health Rhode Island? Visit the Rhode Island site.\n\nMedical "
+     "Necessity Guidelines: Power Mobility Devices\n\nApplies to  Riverbend Care Alliance Senior Care Options; "
+     "Riverbend Care Alliance One Care\n", "Power Mobility Devices - Medical Necessity Guidelines | Riverbend Care Alliance",
+     "Riverbend Care Alliance"),
+])
+def test_the_payer_is_not_a_product_list_a_product_or_a_banner(text: str, hint: str | None, payer: str,
+                                                               tmp_path: Path) -> None:
+    meta, _ = read_meta(text, tmp_path / "policy.html", title_hint=hint)
+    assert meta.payer == payer
+
+
+@pytest.mark.parametrize(("text", "title", "policy_id"), [
+    ("Medicare Coverage Database > Search > Local Coverage Determination (LCD) Details\n\nLCD - Facet Joint "
+     "Interventions for Pain Management (L38773)\n\nExpand All | Collapse All\n\nContractor Information\n",
+     "Facet Joint Interventions for Pain Management", "L38773"),
+    # a running header's next field is no title
+    ("Prairie Health, Inc.  |  Medical Coverage Policy\nPolysomnography and Home Sleep Apnea Testing  |  Policy No. "
+     "GH-MCP-109  |  Effective 07/01/2025\nPrairie Health\nMedical Coverage Policy\nPolysomnography and Home Sleep Apnea "
+     "Testing\nPolicy Number: GH-MCP-109\n", "Polysomnography and Home Sleep Apnea Testing", "GH-MCP-109"),
+    # a name with a digit opening the title is no id; the reference number is the id, not "Policy: BRCA1"
+    ("Prairie Healthplan CLINICAL POLICY\nBRCA1 and BRCA2 Genetic Testing NV.CP.MP.161\nClinical Policy: BRCA1 and "
+     "BRCA2 Genetic Testing\nReference Number: NV.CP.MP.161\nEffective Date: 07/01/2025\n",
+     "BRCA1 and BRCA2 Genetic Testing", "NV.CP.MP.161"),
+])
+def test_titles_and_ids_of_real_headers(text: str, title: str, policy_id: str, tmp_path: Path) -> None:
+    meta, _ = read_meta(text, tmp_path / f"{policy_id.lower()}-policy.txt")
+    assert (meta.title, meta.policy_id) == (title, policy_id)
+
+
+def test_a_plan_named_by_its_opening_letters() -> None:
+    names = PayerNames(["VNS Health Health Plans", "Aetna"], policy_frequency={"vns": 1})
+    assert names.find("does vns health cover hearing aid batteries?")[0] == ("VNS Health Health Plans",)
+    assert names.find("is my vns plan paying for hearing aids")[0] == ("VNS Health Health Plans",)
+    # the letters alone are no name where other plans' policies write them (VNS, vagus nerve stimulation)
+    names = PayerNames(["VNS Health Health Plans", "Aetna"], policy_frequency={"vns": 4})
+    assert names.find("is a vns implant covered for epilepsy?")[0] == ()
+    assert names.find("does vns health cover hearing aid batteries?")[0] == ("VNS Health Health Plans",)

@@ -1125,3 +1125,10 @@ def test_dates_kept_at_the_policys_end_answer_when_the_header_has_none(engine: A
     # Sentara's header gives the effective date; its review dates close the policy
     answer = engine.ask("When was Sentara's bone growth stimulator policy DME 16 last reviewed?")
     assert answer.citations[0].quote == "Reviewed Dates:    05/14/2025; 05/2024; 05/2023; 05/2022"
+
+
+def test_a_plan_named_by_a_service_abbreviation_is_no_plan(engine: AnswerEngine) -> None:
+    # "VNS" is vagus nerve stimulation in a corpus with VNS policies, not VNS Health
+    answer = engine.ask("How many seizure medications does the patient have to have failed before a VNS implant gets "
+                        "approved?")
+    assert answer.route is None and "VNS Health Health Plans" not in {c.payer for c in answer.citations}

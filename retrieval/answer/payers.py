@@ -61,6 +61,14 @@ class PayerNames:
                 spaced = _two_words(name.split()[0]).lower()
                 if spaced != first and spaced.split()[0] not in _GENERIC_FIRST_WORDS:
                     self._named.setdefault(spaced, {name})
+        for name in self.loaded:
+            # the opening letters alone ("VNS" of "VNS Health Health Plans"), when no other plan's policy writes them
+            # (not "VNS", vagus nerve stimulation, in a corpus with VNS policies)
+            opening = re.match(r"([A-Z]{3,6})\s+[A-Z][a-z]+", name)
+            letters = opening.group(1).lower() if opening is not None else ""
+            if letters and letters not in english_words() and policy_frequency is not None \
+                    and policy_frequency.get(letters, 0) - own[name] <= 0 and letters not in known_payer_aliases():
+                short_forms.setdefault(letters, set()).add(name)
         for form, names in short_forms.items():
             # a short form the table gives a plan ("BCBST" is Tennessee's) is that plan's alone; one two loaded plans
             # share ("PHP": Presbyterian Health Plan and Physicians Health Plan) names both, and the asked service
@@ -309,6 +317,11 @@ def _written_forms(name: str) -> list[str]:
                 forms += [f"{short}{rest}", f"{short} {' '.join(words)}"]
                 if len(short) == 2 and len(bare_rest) >= 2:
                     forms.append(short + "".join(w[0] for w in bare_rest))  # "AzCH" for "Arizona Complete Health"
+    # "VNS Health Health Plans", "CCA Health": a name that opens with its letters is said by them ("VNS"), and by them
+    # with the word that follows ("VNS Health")
+    opening = re.match(r"([A-Z]{3,6})\s+([A-Z][a-z]+)", plain)
+    if opening is not None:
+        forms.append(f"{opening.group(1).lower()} {opening.group(2).lower()}")
     parts = _parts(name)
     initials = _initials(parts)
     taken = set(synonyms()) | lexicon.words("questions", "non_indication") | lexicon.words("payers", "line_of_business")
