@@ -407,6 +407,33 @@ def passage_bounds(engine: AnswerEngine, c: Citation) -> tuple[int, int]:
     return max(0, c.start - 350), min(len(text), c.end + 350)
 
 
+_LIST_MARK = re.compile(r"[ \t]*(?:[•\-*\u2013]|\(?[A-Za-z0-9]{1,3}[.)])?[ \t]*")
+
+
+def marked_spans(c: Citation) -> list[tuple[int, int]]:
+    """What to highlight of a quote: the quote, or, for a lead-in quoted with a list item further down ("... including
+    but not limited to:" ... "Knee osteoarthritis"), the lead-in and the item, not every item between them."""
+    lines = c.quote.split("\n")
+    if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
+        return [(c.start, c.end)]
+    lead = lines[0].rstrip()
+    last = lines[-1]
+    mark = _LIST_MARK.match(last)
+    item_start = c.end - len(last) + (mark.end() if mark else 0)
+    return [(c.start, c.start + len(lead)), (item_start, c.end)]
+
+
+def _quoted_in(quote: str, said: str) -> bool:
+    """The answer text already quotes it: whole, or its lead-in and its list item with the list between left out."""
+    if _folded(quote) in said:
+        return True
+    lines = [line for line in quote.split("\n") if line.strip()]
+    if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
+        return False
+    item = _LIST_MARK.sub("", lines[-1], count=1)
+    return _folded(lines[0]) in said and _folded(item) in said
+
+
 def passages(engine: AnswerEngine, quotes: list[Citation]) -> list[tuple[Citation, str]]:
     """Each passage around the quotes once, with every quote inside it highlighted: (its first quote, Markdown)."""
     grouped: dict[tuple[str, int, int], list[Citation]] = {}
@@ -416,7 +443,7 @@ def passages(engine: AnswerEngine, quotes: list[Citation]) -> list[tuple[Citatio
     out = []
     for (doc_key, start, end), group in grouped.items():
         text = engine.index.policies[doc_key].text
-        body = highlighted_markdown(text, start, end, [(c.start, c.end) for c in group])
+        body = highlighted_markdown(text, start, end, [span for c in group for span in marked_spans(c)])
         if start > 0 and not text[start - 1].isspace():
             body = "…" + body
         if end < len(text):
@@ -428,7 +455,7 @@ def passages(engine: AnswerEngine, quotes: list[Citation]) -> list[tuple[Citatio
 def policy_link(quotes: list[Citation], first: Citation, audience: str) -> str:
     """The URL (relative to the app) of the whole-policy page, every quote of `first`'s policy highlighted and the
     page scrolled to `first`. Embedded, the page stays embedded."""
-    spans = ",".join(f"{c.start}-{c.end}" for c in quotes if c.doc_key == first.doc_key)
+    spans = ",".join(f"{a}-{b}" for c in quotes if c.doc_key == first.doc_key for a, b in marked_spans(c))
     params = {"doc": first.doc_key, "hl": spans, "at": first.start, "view": audience}
     if st.context.is_embedded:
         params["embed"] = "true"
@@ -517,7 +544,7 @@ def render_quotes(engine: AnswerEngine, quotes: list[Citation], answer: Answer, 
             groups[-1].append(c)
         else:
             groups.append([c])
-    unsaid = [c for c in quotes if audience == "rep" or _folded(c.quote) not in said]
+    unsaid = [c for c in quotes if audience == "rep" or not _quoted_in(c.quote, said)]
     es = in_spanish(answer) and audience == "member"
     if audience == "rep":
         st.markdown("**Evidence**")

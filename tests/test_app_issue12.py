@@ -136,9 +136,11 @@ def test_whole_policy_opens_from_a_quote_with_it_highlighted_and_the_original_to
     urls = link_urls(last_answer(at))
     assert urls and all(u.startswith("policy?") and u.endswith("#" + app.QUOTE_ANCHOR) for u in urls)
     query = {k: v[0] for k, v in parse_qs(urlsplit(urls[0]).query).items()}
-    verdict, item = answer.citations[0], answer.citations[1]
+    # the first quote is the catch-all's lead-in through the asked item: the lead-in and the item are marked
+    verdict = answer.citations[0]
+    marked = app.marked_spans(verdict)
     assert query["doc"] == verdict.doc_key and query["view"] == page and query["at"] == str(verdict.start)
-    assert f"{verdict.start}-{verdict.end}" in query["hl"] and f"{item.start}-{item.end}" in query["hl"]
+    assert len(marked) == 2 and all(f"{a}-{b}" in query["hl"] for a, b in marked)
     assert (query.get("embed") == "true") is embedded  # an embedded page opens the policy embedded too
 
     policy = open_policy_page(query, embedded=embedded)
@@ -153,7 +155,8 @@ def test_whole_policy_opens_from_a_quote_with_it_highlighted_and_the_original_to
     for heading, start, end in app.policy_blocks(record):
         assert " ".join(record.text[start:end].split()) in page_text, heading
     highlighted = [unescape(h) for m in policy.markdown for h in HIGHLIGHT.findall(m.value)]
-    assert highlighted == [verdict.quote, item.quote]
+    assert highlighted == [record.text[a:b] for a, b in marked] == [SEED_VERDICT_QUOTE + ", including but not limited to:",
+                                                                    "Knee osteoarthritis"]
     # the heading the link's #fragment scrolls to stands right before the first quote's paragraph
     bodies_in_order = [m.value for m in policy.markdown]
     marker = next(i for i, b in enumerate(bodies_in_order) if app.QUOTE_MARK in b)

@@ -90,9 +90,11 @@ def test_cli_ingest_then_ask_round_trips_through_the_server(
     assert main(["ask", QUESTION, "--index", index, "--json"]) == 0
     answer = json.loads(capsys.readouterr().out)
     first = answer["citations"][0]
-    assert (answer["verdict"], answer["route"], first["policy_id"], first["section"], first["quote"]) == (
-        "investigational", None, "02.01.18", "Policy", LEAD_IN)
-    assert Path(first["source"]).read_text(encoding="utf-8")[first["start"]:first["end"]] == LEAD_IN
+    # the catch-all's lead-in with the asked item, one passage of its short list
+    assert (answer["verdict"], answer["route"], first["policy_id"], first["section"]) == (
+        "investigational", None, "02.01.18", "Policy")
+    assert first["quote"].startswith(LEAD_IN) and first["quote"].endswith("Knee osteoarthritis")
+    assert Path(first["source"]).read_text(encoding="utf-8")[first["start"]:first["end"]] == first["quote"]
 
     assert main(["stats", "--index", index, "--json"]) == 0
     stats = json.loads(capsys.readouterr().out)
@@ -139,7 +141,7 @@ def test_editing_one_document_replaces_only_its_chunks_and_old_generations_go(
     _edit_acupuncture(corpus_dir, "Product: PPO")
     third = ingest(server_settings)
     assert _generations(server_settings) == {second.generation, third.generation}, "older generations are deleted"
-    assert AnswerEngine(server_settings).ask(QUESTION).citations[0].quote == LEAD_IN
+    assert AnswerEngine(server_settings).ask(QUESTION).citations[0].quote.startswith(LEAD_IN)
 
 
 def test_a_damaged_pointer_names_the_rebuild_command_and_rebuild_recovers(server_settings: Settings) -> None:
@@ -178,7 +180,7 @@ while not Path(stop).exists() and time.monotonic() < deadline:
             engine = AnswerEngine(settings)  # what the app does on its next run after a switch
             generations.append(engine.index.generation)
         answer = engine.ask({question!r})
-        if (answer.verdict, answer.citations[0].quote) != ("investigational", {lead_in!r}):
+        if answer.verdict != "investigational" or not answer.citations[0].quote.startswith({lead_in!r}):
             errors.append(f"wrong answer: {{answer.verdict}} {{answer.citations[0].quote!r}}")
         answers += 1
     except Exception as exc:
@@ -300,7 +302,7 @@ def test_the_token_is_sent_on_every_request_through_an_authenticating_proxy(
 ) -> None:
     through_proxy = replace(server_settings, chroma_url=auth_proxy.url, chroma_token="s3cret-token")
     assert ingest(through_proxy).switched is True
-    assert AnswerEngine(through_proxy).ask(QUESTION).citations[0].quote == LEAD_IN
+    assert AnswerEngine(through_proxy).ask(QUESTION).citations[0].quote.startswith(LEAD_IN)
     assert auth_proxy.forwarded > 0
     assert auth_proxy.refused == []
 
