@@ -691,3 +691,13 @@ def test_a_plan_named_by_its_opening_letters() -> None:
     names = PayerNames(["VNS Health Health Plans", "Aetna"], policy_frequency={"vns": 4})
     assert names.find("is a vns implant covered for epilepsy?")[0] == ()
     assert names.find("does vns health cover hearing aid batteries?")[0] == ("VNS Health Health Plans",)
+
+
+def test_a_family_name_beside_one_of_its_members_names_that_member() -> None:
+    names = PayerNames(["Blue Cross and Blue Shield Federal Employee Program", "Blue Cross and Blue Shield of Texas",
+                        "Anthem Blue Cross and Blue Shield", "Aetna"])
+    assert names.find("does bcbs fep cover the mini gastric bypass?")[0] == (
+        "Blue Cross and Blue Shield Federal Employee Program",)
+    # the family alone, or with a plan of another family, still names every member
+    assert len(names.find("does blue cross cover a gastric sleeve?")[0]) == 3
+    assert len(names.find("does blue cross or aetna cover a gastric sleeve?")[0]) == 4

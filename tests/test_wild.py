@@ -1132,3 +1132,10 @@ def test_a_plan_named_by_a_service_abbreviation_is_no_plan(engine: AnswerEngine)
     answer = engine.ask("How many seizure medications does the patient have to have failed before a VNS implant gets "
                         "approved?")
     assert answer.route is None and "VNS Health Health Plans" not in {c.payer for c in answer.citations}
+
+
+@pytest.mark.parametrize("question", ["Does Novitas cover radiofrequency ablation of the lumbar facet joints?",
+                                      "novitas facet joint nerve burning for low back pain covered?"])
+def test_a_medicare_contractor_named_short_is_medicare(engine: AnswerEngine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.route is None and _policy_ids(answer)[:1] == ["L38773"]

@@ -249,13 +249,18 @@ class PayerNames:
         named: set[str] = set()
         expanded = _spaced(expanded)
         spans = []
+        groups: list[set[str]] = []
         if self._pattern is not None:
             for match in self._pattern.finditer(expanded):
                 if original is not None and match.group(0) in self._everyday \
                         and not self._names_a_plan_here(expanded, match, original):
                     continue
-                named |= self._named[match.group(0)]
+                groups.append(self._named[match.group(0)])
                 spans.append(match.span())
+        # "BCBS FEP", "blue cross anthem": a family's name beside one of its members' names means that member
+        for group in groups:
+            if not any(other < group for other in groups):
+                named |= group
         if self._unserved is not None:
             for match in self._unserved.finditer(expanded):
                 # "Blue Cross Blue Shield of Wyoming": longer than any loaded plan's name it holds ("blue cross blue shield")
