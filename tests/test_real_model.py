@@ -153,3 +153,20 @@ def test_minilm_gives_no_covered_from_a_plans_policy_on_another_service(tmp_path
     ingest(settings, embedder=minilm)
     answer = AnswerEngine(settings).ask("Does SelectHealth cover the Inspire hypoglossal nerve stimulator for sleep apnea?")
     assert answer.verdict not in {"covered", "covered_with_criteria"}
+
+
+def test_minilm_two_words_asked_are_named_together(tmp_path, minilm: MiniLMEmbedder) -> None:
+    # Zing Health's one policy is on knee arthroscopy: its meniscus "implant" does not name "dental implants", which
+    # no loaded policy is about
+    from conftest import ROOT
+
+    from retrieval.answer import AnswerEngine
+
+    wild = ROOT / "evals" / "wild" / "dev" / "corpus"
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    for name in ("zing-health-zh-mp-041-knee-arthroscopy.html", "ucare-mp-031-hypoglossal-nerve-stimulation.html"):
+        shutil.copy(wild / name, corpus / name)
+    settings = Settings(corpus=corpus, index=tmp_path / "index", embedder="minilm")
+    ingest(settings, embedder=minilm)
+    assert AnswerEngine(settings).ask("Does Zing Health cover dental implants?").route == "not_in_corpus"
