@@ -410,16 +410,23 @@ def passage_bounds(engine: AnswerEngine, c: Citation) -> tuple[int, int]:
 _LIST_MARK = re.compile(r"[ \t]*(?:[•\-*\u2013]|\(?[A-Za-z0-9]{1,3}[.)])?[ \t]*")
 
 
-def marked_spans(c: Citation) -> list[tuple[int, int]]:
-    """What to highlight of a quote: the quote, or, for a lead-in quoted with a list item further down ("... including
-    but not limited to:" ... "Knee osteoarthritis"), the lead-in and the item, not every item between them."""
-    lines = c.quote.split("\n")
+def _lead_and_item(quote: str) -> tuple[str, str] | None:
+    """A lead-in quoted with a list item further down ("... including but not limited to:" ... "  • Knee
+    osteoarthritis"): (the lead-in, the item's last line, its list mark included), or None for any other quote."""
+    lines = quote.split("\n")
     if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
+        return None
+    return lines[0].rstrip(), lines[-1]
+
+
+def marked_spans(c: Citation) -> list[tuple[int, int]]:
+    """What to highlight of a quote: the quote, or, for a lead-in quoted with its list item, the lead-in and the item,
+    not every item between them."""
+    parts = _lead_and_item(c.quote)
+    if parts is None:
         return [(c.start, c.end)]
-    lead = lines[0].rstrip()
-    last = lines[-1]
-    mark = _LIST_MARK.match(last)
-    item_start = c.end - len(last) + (mark.end() if mark else 0)
+    lead, last = parts
+    item_start = c.end - len(last) + _LIST_MARK.match(last).end()
     return [(c.start, c.start + len(lead)), (item_start, c.end)]
 
 
@@ -427,11 +434,11 @@ def _quoted_in(quote: str, said: str) -> bool:
     """The answer text already quotes it: whole, or its lead-in and its list item with the list between left out."""
     if _folded(quote) in said:
         return True
-    lines = [line for line in quote.split("\n") if line.strip()]
-    if len(lines) < 3 or not lines[0].rstrip().endswith(":"):
+    parts = _lead_and_item(quote)
+    if parts is None:
         return False
-    item = _LIST_MARK.sub("", lines[-1], count=1)
-    return _folded(lines[0]) in said and _folded(item) in said
+    lead, last = parts
+    return _folded(lead) in said and _folded(last[_LIST_MARK.match(last).end():]) in said
 
 
 def passages(engine: AnswerEngine, quotes: list[Citation]) -> list[tuple[Citation, str]]:

@@ -404,10 +404,15 @@ def _product_of(text: str, at: int) -> str | None:
     after = _PRODUCT_OF.match(text, match.end())
     if after is None:
         return None
-    name = re.sub(r",?\s+(?:Inc|LLC|Corp)\.?$", "", after.group(1)).strip()
+    name = _without_legal_suffix(after.group(1))
     if not _looks_like_payer(name) or _norm(name) in _family_names():
         return None
     return canonical_payer(name) or name
+
+
+def _without_legal_suffix(name: str) -> str:
+    """ "Western Sky Community Care, Inc." -> "Western Sky Community Care"."""
+    return re.sub(r",?\s+(?:Inc|LLC|Corp)\.?$", "", name).strip()
 
 
 def _brand_of(plan: str, text: str, title_hint: str | None) -> str | None:
@@ -425,8 +430,7 @@ def _brand_of(plan: str, text: str, title_hint: str | None) -> str | None:
         joined = re.compile(rf"((?:[A-Z][\w&.'-]*\s+){{0,4}}[A-Z][\w&.'-]*),?\s+(?:by|from|an?)\s+{words}(?:\s+company)?\b")
         for source in (title_hint or "", text[:PAYER_SCAN_CHARS * 4]):
             for m in joined.finditer(source):
-                brand = m.group(1)
-                brand = re.sub(r",?\s+(?:Inc|LLC|Corp)\.?$", "", brand).strip()
+                brand = _without_legal_suffix(m.group(1))
                 if _looks_like_payer(brand) and canonical_payer(brand) is None and _norm(brand) != _norm(name):
                     return brand
     return None
@@ -766,9 +770,9 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
             continue
         if len(re.findall(r"\S[ \t]{3,}(?=\S)", line)) >= 2 or line.count(" > ") >= 2:
             continue  # "Find a Doctor    Member Log In    Call Member Services": a site's menu; "Home > Members > ...": its trail
-        if _generic(line) and re.search(r"\s[-\u2013\u2014]\s", line):
+        if _generic(line) and _TITLE_PARTS.search(line):
             # "LCD - Facet Joint Interventions for Pain Management (L38773)": the kind of document, then the title
-            parts = [_strip_title_ids(part) for part in re.split(r"\s+[-\u2013\u2014]\s+", line)]
+            parts = [_strip_title_ids(part) for part in _TITLE_PARTS.split(line)]
             line = next((part for part in parts if len(part) >= 3 and not _generic(part)), line)
         if _generic(line) or not (title_case(line) or line.isupper()):
             continue

@@ -28,6 +28,7 @@ SERVICE_NAMED = 0.8
 AGREEMENT_POLICIES = 4
 AGREEMENT_MIN_DENSE = 0.40
 MAX_LISTED = 4  # policies an answer lists, one by one
+_WORD = re.compile(r"[a-z0-9][a-z0-9-]+")  # a word of a question or a policy, lower-cased, for telling policies apart
 RARE_NAME_POLICIES = 3  # a question word at most this many policies write names what is asked (a device, a product)
 
 
@@ -94,7 +95,7 @@ class Candidates:
         """The policies ordered by the question's words that tell them apart: a word some of them write and others do
         not ("EHP", a plan's name no table knows; "sacral", the case asked about) counts for those that write it, the
         more the fewer do; a word all of them write (the service's) or none tells nothing. Ties keep their order."""
-        asked = set(re.findall(r"[a-z0-9][a-z0-9-]{1,}", u.expanded.lower()))
+        asked = set(_WORD.findall(u.expanded.lower()))
         written = {k: self._words_of(k) & asked for k in keys}
         counts = Counter(w for words in written.values() for w in words)
         weight = {w: math.log(len(keys) / n) for w, n in counts.items()}
@@ -104,7 +105,7 @@ class Candidates:
         words = self._policy_words.get(key)
         if words is None:
             text = self.index.policies[key].text.lower()
-            words = self._policy_words[key] = frozenset(re.findall(r"[a-z0-9][a-z0-9-]{1,}", text))
+            words = self._policy_words[key] = frozenset(_WORD.findall(text))
         return words
 
     def _from_retrieval(self, u: Understanding) -> list[str]:

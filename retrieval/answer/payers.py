@@ -8,6 +8,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 
+from rapidfuzz.distance import DamerauLevenshtein
+
 from .. import lexicon
 from ..metadata import canonical_payer
 from .words import english_words
@@ -64,7 +66,7 @@ class PayerNames:
         for name in self.loaded:
             # the opening letters alone ("VNS" of "VNS Health Health Plans"), when no other plan's policy writes them
             # (not "VNS", vagus nerve stimulation, in a corpus with VNS policies)
-            opening = re.match(r"([A-Z]{3,6})\s+[A-Z][a-z]+", name)
+            opening = _OPENING_LETTERS.match(name)
             letters = opening.group(1).lower() if opening is not None else ""
             if letters and letters not in english_words() and policy_frequency is not None \
                     and policy_frequency.get(letters, 0) - own[name] <= 0 and letters not in known_payer_aliases():
@@ -84,6 +86,9 @@ class PayerNames:
                     self._named[alias] = members
             # a regional member by its family name and its region: "blue cross michigan", "bcbs of tennessee"
             served: set[str] = set()
+            # (the family's one-word names, where its regional forms glue a place to them: "bcbs" of "bcbsaz")
+            glued_aliases = [a for a in row["aliases"] if " " not in a] \
+                if "{alias}{place}" in row.get("regional_forms", ()) else []
             for name in members:
                 for place in _member_places(name, rows):
                     served.add(place)
@@ -92,17 +97,15 @@ class PayerNames:
                             self._named.setdefault(_spaced(form.format(alias=alias, place=place)), set()).add(name)
                 # a state's code that is a common word, glued to a family name without a space ("bcbsok")
                 for code in _member_places(name, rows, glued=True):
-                    for alias in row["aliases"]:
-                        if " " not in alias and "{alias}{place}" in row.get("regional_forms", ()):
-                            self._named.setdefault(f"{alias}{code}", set()).add(name)
+                    for alias in glued_aliases:
+                        self._named.setdefault(f"{alias}{code}", set()).add(name)
             # the family's plan of a state no loaded member serves ("Blue Cross Blue Shield of Wyoming") has no policy
             # loaded: never another state's plan's answer
             if row.get("regional_forms"):
                 unserved |= {_spaced(form.format(alias=alias, place=place)) for place in _all_places() if place not in served
                              for alias in row["aliases"] for form in row["regional_forms"]}
                 unserved |= {f"{alias}{code}" for state in lexicon.rows("payers", "state") if state["name"] not in served
-                             for code in state.get("glued", ()) for alias in row["aliases"]
-                             if " " not in alias and "{alias}{place}" in row["regional_forms"]}
+                             for code in state.get("glued", ()) for alias in glued_aliases}
         self._unserved = _any_word_cached(frozenset(unserved - set(self._named)))
         self._pattern = _any_word(self._named)
         # payers the table knows that are not loaded, in the table's order: a question naming one gets "not loaded"
@@ -207,9 +210,8 @@ class PayerNames:
         """(the loaded plan, the words of the question that name it) when the question says a plan's distinctive words
         loosely: in another order around its generic words ("san joaquin health plan" for Health Plan of San Joaquin),
         without an apostrophe or with a possessive "s" ("cooks childrens" for Cook Children's Health Plan), misspelt
-        ("samaratin" for Samaritan Health Plans), or glued, the first word clipped ("medmutual" for Medical Mutual).
-        said short ("central cali alliance", "univ of utah"), or glued, the first word clipped ("medmutual" for Medical
-        Mutual). A name of one word is only matched misspelt, by a word that is no English word and no word of the
+        ("samaratin" for Samaritan Health Plans), said short ("central cali alliance", "univ of utah"), or glued, the
+        first word clipped ("medmutual" for Medical Mutual). A name of one word is only matched misspelt, by a word that is no English word and no word of the
         corpus; a longer name needs one of its words said as written ("cleaver care" for Clever Care). One loaded plan
         only."""
         text = expanded.lower()
@@ -324,7 +326,7 @@ def _written_forms(name: str) -> list[str]:
                     forms.append(short + "".join(w[0] for w in bare_rest))  # "AzCH" for "Arizona Complete Health"
     # "VNS Health Health Plans", "CCA Health": a name that opens with its letters is said by them ("VNS"), and by them
     # with the word that follows ("VNS Health")
-    opening = re.match(r"([A-Z]{3,6})\s+([A-Z][a-z]+)", plain)
+    opening = _OPENING_LETTERS.match(plain)
     if opening is not None:
         forms.append(f"{opening.group(1).lower()} {opening.group(2).lower()}")
     parts = _parts(name)
@@ -362,6 +364,7 @@ def _written_forms(name: str) -> list[str]:
 
 
 _APOSTROPHE = re.compile(r"['’]")
+_OPENING_LETTERS = re.compile(r"([A-Z]{3,6})\s+([A-Z][a-z]+)")  # "VNS Health ...": a name that opens with its letters
 _NAME_TYPOS = ((6, 1), (9, 2))  # a word of a plan's name this long, said with at most this many letters wrong
 
 
@@ -387,8 +390,6 @@ def _loosely(said: str, word: str, long_name: bool) -> str | None:
     """How a question's word says a word of a plan's name: "same", "s" (a possessive or plural "s" more or less:
     "cooks" for "cook"), "typo" (a few letters wrong: "samaratin"), "short" (its first letters, in a name of several
     words: "cali" for "california"), or None."""
-    from rapidfuzz.distance import DamerauLevenshtein
-
     if said == word:
         return "same"
     if len(word) >= 4 and (said == word + "s" or said + "s" == word):

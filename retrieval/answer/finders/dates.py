@@ -68,7 +68,9 @@ def closing_dates(text: str) -> list[HeaderField]:
             # quoted to its line's end: "Reviewed Dates: 05/14/2025; 05/2024; 05/2023" lists every review
             end = text.find("\n", f.end + offset)
             end = end if 0 <= end - (f.end + offset) <= LINE_REST_CHARS else f.end + offset
-            found.setdefault(f.name, replace(f, start=f.start + offset, end=len(text[:end].rstrip())))
+            while text[end - 1].isspace():
+                end -= 1
+            found.setdefault(f.name, replace(f, start=f.start + offset, end=end))
         offset += HEADER_SCAN_CHARS - 200  # (a label across the cut is read whole by the next part)
     return sorted(found.values(), key=lambda f: f.start)
 
