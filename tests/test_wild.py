@@ -1139,3 +1139,16 @@ def test_a_plan_named_by_a_service_abbreviation_is_no_plan(engine: AnswerEngine)
 def test_a_medicare_contractor_named_short_is_medicare(engine: AnswerEngine, question: str) -> None:
     answer = engine.ask(question)
     assert answer.route is None and _policy_ids(answer)[:1] == ["L38773"]
+
+
+def test_a_negative_statement_read_on_the_words_the_statements_name(engine: AnswerEngine) -> None:
+    # "bite" is written only where the policy lists side effects: the statement on prefabricated appliances answers
+    answer = engine.ask("Member asks whether Regence covers a prefabricated boil-and-bite oral appliance for "
+                        "obstructive sleep apnea.")
+    assert answer.verdict == "not_medically_necessary"
+    assert "Prefabricated oral appliances are considered not medically necessary" in answer.citations[0].quote
+
+
+def test_a_new_auth_asks_about_prior_approval(engine: AnswerEngine) -> None:
+    answer = engine.ask("Presbyterian TMS - patient relapsed and needs a second course. Do we need a new auth?")
+    assert answer.verdict is None

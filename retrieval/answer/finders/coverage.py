@@ -169,6 +169,11 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
                 scored.append((score, statement, None if unit is statement.unit else unit))
                 if best is None or score > best[0]:
                     best = (score, statement, None if unit is statement.unit else unit)
+    on_stated_words = None
+    if indication and (best is None or best[0] < INDICATION_MIN_MATCH):
+        on_stated_words = _negative_on_stated_words(view, u, indication)
+        if on_stated_words is not None:
+            best = on_stated_words
     if not u.criteria_in_doubt and any(c[0] >= INDICATION_MIN_MATCH and _verdict_of(c) in POSITIVE for c in scored):
         # "not medically necessary when the criteria above are not met" is the other side of a criteria statement that
         # names the asked use: it answers only a question that puts the criteria in doubt (says what is absent, or a measure)
@@ -241,7 +246,8 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
         # (an age that fits a positive statement about something else, "small bowel capsule endoscopy for members age
         # 2 and older", never outweighs the negative statement that names what was asked)
         return by_age
-    if best is not None and unknown and best[0] >= INDICATION_MIN_MATCH and _raw(best) < 0.85:
+    if best is not None and unknown and best[0] >= INDICATION_MIN_MATCH and _raw(best) < 0.85 \
+            and best is not on_stated_words:  # (that one was read on the words the statements name)
         # words the policy never uses ("phantom limb pain"): a partial word match must also mean the same thing
         phrase = " ".join(u.surface(tuple(u.indication)))
         target = best[2] or best[1].unit
@@ -297,6 +303,32 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
             passages.append((primary.unit, "context", 0.5))
         return Finding(view, None, passages, note=UNSURE)
     return Finding(view, primary.unit.verdict, cites)
+
+
+def _negative_on_stated_words(view: PolicyView, u: Understanding, indication: list[str]):
+    """ "a prefabricated boil-and-bite oral appliance": "bite" is written only where the policy describes side effects,
+    so no statement names all that was asked. On the asked words some statement names, a negative statement that
+    names them, with no positive one as close, answers; never a positive one, which words no statement names could
+    undo ("the Eversense implantable CGM" against a statement on non-implantable ones)."""
+    stated = set().union(*(view.words(x) for st in view.statements for x in [st.unit, *st.items]))
+    named = [w for w in indication if names(w, stated)]
+    generic = lexicon.words("questions", "generic_indication")
+    if not named or len(named) == len(indication) or all(w in generic for w in named):
+        return None
+    scored = [(match(named, x, view) * (0.9 if x is st.unit else 1.0), st, None if x is st.unit else x)
+              for st in view.statements for x in [st.unit, *st.items]]
+    # the statement must name the most telling of those words: "head" alone, of "a little flat head, mild", names no case
+    rarest = max(named, key=view.idf)
+    best = max((c for c in scored if names(rarest, view.words(c[2] or c[1].unit))), key=lambda c: c[0], default=None)
+    if best is None or best[0] < INDICATION_MIN_MATCH or _verdict_of(best) in POSITIVE \
+            or _verdict_of(best) in {None, "no_statement"}:
+        return None
+    unit = best[2] or best[1].unit
+    if not u.criteria_in_doubt and ((best[2] is None and converse(view, unit)) or failed_condition(view, unit)):
+        return None
+    if any(_verdict_of(c) in POSITIVE and c[0] >= best[0] - TIE_MARGIN for c in scored):
+        return None
+    return best
 
 
 def _named_exception(view: PolicyView, u: Understanding, indication: list[str], best, scored):
