@@ -718,6 +718,10 @@ _ADDRESS = re.compile(r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b|^\d+\s+(?:[A-Z][a-z]+\
                       r"^(?:p\.?\s?o\.?\s)?box\s+\d", re.I)
 
 
+# Words no title ends on: a title field whose value ends on one goes on at the next line.
+_TITLE_GOES_ON = frozenset("for of and or the with in to a an by on after including".split())
+
+
 def _unwrapped_title(text: str, field: HeaderField) -> str:
     """ "Policy/Procedure Title: Ultraviolet Phototherapy for Psoriasis and Other" | "Skin Conditions [X] External
     Policy": a title field cut by its table cell's line end goes on at the start of the next line, when the document
@@ -727,6 +731,12 @@ def _unwrapped_title(text: str, field: HeaderField) -> str:
     line_end = text.find("\n", text.find(value, field.start) + len(value)) if value else -1
     if not value or line_end < 0 or text[text.find(value, field.start) + len(value):line_end].strip():
         return value
+    if value.split()[-1].lower() in _TITLE_GOES_ON:
+        # "Intra-articular Hyaluronic Acid (Viscosupplementation) for" | "Osteoarthritis of the Knee": no title ends on
+        # "for"; the cell's next line, when it holds no label of its own, is the rest of it
+        rest = re.match(r"[ \t]*([^\n:]{2,80})\n", text[line_end + 1:])
+        if rest is not None and not _labels()[2].search(rest.group(1)):
+            return f"{value} {' '.join(rest.group(1).split())}"
     following = re.match(r"[ \t]*((?:[A-Z][\w'-]*[ \t]+){0,3}[A-Z][\w'-]*)", text[line_end + 1:])
     if following is None:
         return value

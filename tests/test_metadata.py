@@ -508,6 +508,16 @@ def test_a_title_field_cut_at_its_cells_line_end_and_a_sites_menu_line() -> None
     meta, _ = read_meta(text, Path("healthfirst-hfmp-0208.txt"))
     assert meta.title == "Hip Arthroscopy for Femoroacetabular Impingement (FAI): Frequently Asked Questions"
 
+    # a title that ends on "for" goes on at the next line, when that line holds no label of its own
+    text = ("JEFFERSON HEALTH PLANS\nMedical Policy Bulletin\n\n"
+            "Title:                         Intra-articular Hyaluronic Acid (Viscosupplementation) for\n"
+            "                               Osteoarthritis of the Knee\n"
+            "Policy Bulletin #:             DR.019.C\n")
+    meta, _ = read_meta(text, Path("jefferson-dr.019.c.txt"))
+    assert meta.title == "Intra-articular Hyaluronic Acid (Viscosupplementation) for Osteoarthritis of the Knee"
+    text = "Title: Genetic Testing for\nPolicy Number: GT-12\n"
+    meta, _ = read_meta(text, Path("gt-12.txt"))
+    assert meta.title == "Genetic Testing for"
 
 def test_a_kind_of_the_service_is_no_alias_of_it() -> None:
     from retrieval.metadata import acronyms

@@ -1152,3 +1152,24 @@ def test_a_negative_statement_read_on_the_words_the_statements_name(engine: Answ
 def test_a_new_auth_asks_about_prior_approval(engine: AnswerEngine) -> None:
     answer = engine.ask("Presbyterian TMS - patient relapsed and needs a second course. Do we need a new auth?")
     assert answer.verdict is None
+
+
+def test_how_long_asks_for_a_measure_and_names_no_long_bone(engine: AnswerEngine) -> None:
+    u = engine.reader.read("How long does a Trillium member have to be off cigarettes before bariatric surgery?", [])
+    assert "long" not in u.indication and "cigarett" in u.indication
+    assert "long" in engine.reader.read("Does Trillium cover a bone stimulator for a long bone nonunion?", []).indication
+
+
+def test_a_listed_use_that_names_the_service_is_said_once_to_a_member(engine: AnswerEngine) -> None:
+    answer = engine.ask("I'm on Jefferson Health Plans Medicaid and my orthopedist wants to give me Synvisc in my left "
+                        "knee for arthritis. Will they pay for it?", audience="member")
+    assert "for for" not in answer.answer.lower()
+    assert "(Viscosupplementation) for Osteoarthritis of the Knee" in answer.answer  # the title read whole
+
+
+def test_a_line_of_business_no_statement_names_does_not_decide(engine: AnswerEngine) -> None:
+    from retrieval.answer.finders.coverage import _deciding
+
+    key = next(k for k, v in engine.views.items() if v.record.meta.policy_id == "DR.019.C")
+    view = engine.views[key]
+    assert _deciding(["medicaid", "osteoarthr"], view) == ["osteoarthr"]

@@ -16,6 +16,7 @@ from .records import Answer, AnswerWriter, Citation
 from .safety import POSITIVE, UNSURE, framed_by_criteria, home, positive_is_safe
 from .understanding import Understanding
 from .view import Finding
+from .words import content_words
 
 DISCLAIMER = (
     "This answer comes from an automated assistant that reads the plan's medical policies. A medical policy is not "
@@ -245,7 +246,10 @@ def _payer(record: PolicyRecord) -> str:
 def _subject(u: Understanding, f: Finding) -> str:
     title = f.view.record.meta.title
     if f.matched_item is not None:
-        return f"{title.lower()} for {f.view.text_of(f.matched_item).rstrip('.;,').lower()}"
+        item = " ".join(f.view.text_of(f.matched_item).split()).rstrip(".;,:").lower()
+        if set(content_words(" ".join(item.split()[:3]))) & f.view.service_words():
+            return item  # "hyaluronic acid for knee conditions other than osteoarthritis" names the service itself
+        return f"{title.lower()} for {item}"
     if u.indication:
         return f"{title.lower()} for {' '.join(u.surface(u.indication))}"
     return title.lower()

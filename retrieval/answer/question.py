@@ -406,6 +406,7 @@ class QuestionReader:
         return None
 
     def _indication(self, expanded: str, doc_keys: tuple[str, ...], payers: tuple[str, ...]) -> tuple[str, ...]:
+        expanded = lexicon.pattern("questions", "asking_phrase").sub(" ", expanded)
         service = set()
         for key in doc_keys:
             p = self._policies[key]

@@ -154,7 +154,7 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
     policy_words = view.all_words()
     generic = lexicon.words("questions", "generic_indication")
     # words the policy never uses cannot pick a statement ("my husband has cancer pain": only "cancer" can)
-    indication = [w for w in u.indication if w in policy_words]
+    indication = _deciding([w for w in u.indication if w in policy_words], view)
     specific = [w for w in indication if w not in generic]  # "treat" or "pain" alone picks no statement
     unknown = [w for w in u.indication if w not in policy_words and w not in generic
                and not read_into(w, policy_words)]
@@ -303,6 +303,17 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
             passages.append((primary.unit, "context", 0.5))
         return Finding(view, None, passages, note=UNSURE)
     return Finding(view, primary.unit.verdict, cites)
+
+
+def _deciding(indication: list[str], view: PolicyView) -> list[str]:
+    """The asked words less a line of business ("Medicaid", "commercial") that none of the policy's statements names:
+    where no statement tells that line apart, the member's line cannot change which statement answers, and it would
+    only lower every statement's match."""
+    lines = [w for w in indication if w in line_of_business_stems()]
+    if not lines:
+        return indication
+    stated = set().union(*(view.words(x) for st in view.statements for x in [st.unit, *st.items]))
+    return [w for w in indication if w not in lines or names(w, stated)]
 
 
 def _negative_on_stated_words(view: PolicyView, u: Understanding, indication: list[str]):

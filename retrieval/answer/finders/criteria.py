@@ -151,7 +151,7 @@ def criteria(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
 
 
 # How much a criterion that states the asked kind of measure ("at least 4 weeks" for "how long") gains in the ranking.
-MEASURE_BONUS = 0.5
+MEASURE_BONUS = 0.75
 
 
 @functools.cache
