@@ -1173,3 +1173,10 @@ def test_a_line_of_business_no_statement_names_does_not_decide(engine: AnswerEng
     key = next(k for k, v in engine.views.items() if v.record.meta.policy_id == "DR.019.C")
     view = engine.views[key]
     assert _deciding(["medicaid", "osteoarthr"], view) == ["osteoarthr"]
+
+
+def test_a_case_named_by_what_it_lacks_does_not_name_it(engine: AnswerEngine) -> None:
+    # "Painful periods (dysmenorrhea) or pelvic pain without heavy menstrual bleeding" is no case of heavy bleeding
+    answer = engine.ask("Does McLaren Health Plan cover endometrial ablation for heavy periods?")
+    assert answer.verdict == "covered_with_criteria"
+    assert "heavy or prolonged menstrual bleeding" in " ".join(answer.citations[0].quote.split())

@@ -267,7 +267,8 @@ def excepted(view: PolicyView, unit: Unit) -> set[str]:
     words = view.excepted_words.get(unit.unit_id)
     if words is None:
         text = view.text_of(unit)
-        clauses = [m.group(1) for m in lexicon.pattern("verdicts", "exception_clause").finditer(text)]
+        clauses = [m.group(1) for row in lexicon.rows("verdicts", "exception_clause") if row.pattern is not None
+                   for m in row.pattern.finditer(text)]
         words = view.excepted_words[unit.unit_id] = set(content_words(" ".join(clauses))) if clauses else set()
     return words
 
