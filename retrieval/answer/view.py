@@ -37,6 +37,7 @@ class PolicyView:
     spelled_out: dict[str, int] = field(default_factory=dict)  # how many of a unit's words its short forms bring
     subheadings: dict[str, str] = field(default_factory=dict)  # unit id -> the heading of its part of a section
     policy_words: set[str] | None = None
+    _statement_words: set[str] | None = None
     _document_frequency: dict[str, int] | None = None
     _abbreviations: dict[str, frozenset[str]] | None = None
     _header_lines: dict[str, bool] = field(default_factory=dict)
@@ -96,6 +97,12 @@ class PolicyView:
         if self.policy_words is None:
             self.policy_words = set(passage_words(self.record.text))
         return self.policy_words
+
+    def statement_words(self) -> set[str]:
+        """Every word the policy's statements and their listed uses name, gathered once."""
+        if self._statement_words is None:
+            self._statement_words = set().union(*(self.words(x) for st in self.statements for x in [st.unit, *st.items]))
+        return self._statement_words
 
     def all_units(self) -> list[Unit]:
         return [x for units in self.units_by_section_kind.values() for x in units]

@@ -312,8 +312,7 @@ def _deciding(indication: list[str], view: PolicyView) -> list[str]:
     lines = [w for w in indication if w in line_of_business_stems()]
     if not lines:
         return indication
-    stated = set().union(*(view.words(x) for st in view.statements for x in [st.unit, *st.items]))
-    return [w for w in indication if w not in lines or names(w, stated)]
+    return [w for w in indication if w not in lines or names(w, view.statement_words())]
 
 
 def _negative_on_stated_words(view: PolicyView, u: Understanding, indication: list[str]):
@@ -321,8 +320,7 @@ def _negative_on_stated_words(view: PolicyView, u: Understanding, indication: li
     so no statement names all that was asked. On the asked words some statement names, a negative statement that
     names them, with no positive one as close, answers; never a positive one, which words no statement names could
     undo ("the Eversense implantable CGM" against a statement on non-implantable ones)."""
-    stated = set().union(*(view.words(x) for st in view.statements for x in [st.unit, *st.items]))
-    named = [w for w in indication if names(w, stated)]
+    named = [w for w in indication if names(w, view.statement_words())]
     generic = lexicon.words("questions", "generic_indication")
     if not named or len(named) == len(indication) or all(w in generic for w in named):
         return None
