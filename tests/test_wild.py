@@ -1180,3 +1180,11 @@ def test_a_case_named_by_what_it_lacks_does_not_name_it(engine: AnswerEngine) ->
     answer = engine.ask("Does McLaren Health Plan cover endometrial ablation for heavy periods?")
     assert answer.verdict == "covered_with_criteria"
     assert "heavy or prolonged menstrual bleeding" in " ".join(answer.citations[0].quote.split())
+
+
+def test_who_orders_it_and_which_side_are_not_what_is_asked(engine: AnswerEngine) -> None:
+    u = engine.reader.read("my orthopedist wants to give me Synvisc in my left knee for arthritis, will Jefferson "
+                           "Health Plans pay?", [])
+    assert "orthopedist" not in u.indication and "left" not in u.indication and "synvisc" in u.indication
+    u = engine.reader.read("Total Health Care - what if only one side is bigger and it has nothing to do with cancer?", [])
+    assert "cancer" in u.negated
