@@ -89,6 +89,23 @@ def test_a_question_measure_against_a_criterions_bound() -> None:
     assert failed_criterion(view, [unit], question_measures("pain for 6 weeks after a car crash")) is None  # not the same thing
 
 
+def test_a_length_and_a_number_spelled_out_with_its_digits_against_a_criterions_bound() -> None:
+    from types import SimpleNamespace
+
+    from retrieval.answer.finders.measures import failed_criterion, question_measures
+
+    view = SimpleNamespace(text_of=lambda u: u.text)
+    [(dimension, value, _)] = question_measures("the fracture gap measures 1.5 cm on the last film")
+    assert (dimension, value) == ("length", 15.0)
+    gap = SimpleNamespace(text="The fracture gap is 1 cm or less; and")  # Triple-S Salud's bone growth stimulators
+    assert failed_criterion(view, [gap], question_measures("the fracture gap measures 1.5 cm")) is gap
+    assert failed_criterion(view, [gap], question_measures("the fracture gap is 8 mm")) is None
+    # "six (6) months": CalOptima's way of writing a number, its digits in brackets
+    heel = SimpleNamespace(text="Heel pain has been present for at least six (6) months;")
+    assert failed_criterion(view, [heel], question_measures("plantar fasciitis, heel pain for 3 months")) is heel
+    assert failed_criterion(view, [heel], question_measures("plantar fasciitis, heel pain for 8 months")) is None
+
+
 def test_the_short_forms_a_policy_defines() -> None:
     from retrieval.answer.view import defined_abbreviations
     from retrieval.answer.words import content_words

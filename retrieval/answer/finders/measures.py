@@ -14,13 +14,15 @@ from ..view import Finding, PolicyView
 from ..words import content_words
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
+_MM = {"cm": 10, "centimeter": 10, "centimetre": 10, "mm": 1, "millimeter": 1, "millimetre": 1}
 _DAYS = {"day": 1, "week": 7, "wk": 7, "month": 30, "mo": 30, "year": 365, "yr": 365}
 _QUESTION_MEASURE = re.compile(r"\b(\d+(?:\.\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
-                               r"\s*(%|percent\b|days?\b|weeks?\b|wks?\b|months?\b|mos?\b|years?\b|yrs?\b)", re.I)
+                               r"\s*(%|percent\b|days?\b|weeks?\b|wks?\b|months?\b|mos?\b|years?\b|yrs?\b|cm\b|mm\b|centimet(?:er|re)s?\b|"
+                               r"millimet(?:er|re)s?\b)", re.I)
 # words around a measure that say what it measures, in the question and in the criterion (this many either side)
 _WINDOW = 8
 # unit words and the small words around measures say nothing about what is measured
-_NOT_CONTEXT = {"day", "week", "month", "year", "percent", "least", "less", "more", "onli", "than", "period", "total"}
+_NOT_CONTEXT = {"day", "week", "month", "year", "percent", "cm", "mm", "centimet", "millimet", "least", "less", "more", "onli", "than", "period", "total"}
 
 
 # a bare number the question states: a count or a score ("4 documented strep throat episodes", "SALT 30"), not a
@@ -58,6 +60,8 @@ def _value(number: str, unit: str | None) -> tuple[str, float]:
     unit = unit.lower().rstrip("s")
     if unit in {"%", "percent"}:
         return "percent", n
+    if unit in _MM:
+        return "length", n * _MM[unit]  # "a fracture gap of 1.5 cm" against "1 cm or less"
     return "days", n * _DAYS[unit]
 
 
