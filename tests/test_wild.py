@@ -825,8 +825,24 @@ def test_non_joined_to_its_word_is_one_term_and_no_negation() -> None:
 
     assert content_words("a therapeutic non-implantable CGM") == content_words("a therapeutic nonimplantable CGM")
     assert "implant" not in content_words("non-implantable CGM")  # never a mention of the implantable kind
-    assert _negated("and for non-small cell lung cancer?") == ()
-    assert "smoker" in " ".join(_negated("the member is not a smoker"))
+    assert _negated("and for non-small cell lung cancer?") == ((), ())
+    assert "smoker" in " ".join(_negated("the member is not a smoker")[0])
+
+
+def test_a_negation_governs_its_own_sentence_and_a_failed_treatment_is_no_absence() -> None:
+    from retrieval.answer.question import _negated
+
+    # "don't help much." negates nothing of the next sentence, which names the service asked about
+    absent, tried = _negated("the pills don't help much. does wellcare cover a tens unit?")
+    assert not {"wellcar", "ten", "unit"} & set(absent + tried)
+    # what was tried and failed is present: no 'covered' is vetoed for naming hearing, and CPAP is no indication
+    absent, tried = _negated("an adult who doesn't do well with hearing aids")
+    assert absent == () and "hear" in tried
+    absent, tried = _negated("moderate osa, can't tolerate cpap")
+    assert absent == () and "cpap" in tried
+    # an absence stays one
+    assert _negated("back pain that doesn't go down my leg") == (("leg",), ())
+    assert "heal" in _negated("six weeks of wound care and still not healing")[0]
 
 
 def test_a_title_of_two_services_names_each_even_one_word_long() -> None:

@@ -143,10 +143,11 @@ class QuestionReader:
                 payers, unknown = (plan,), None
         codes = tuple(dict.fromkeys(c.upper() for c in _CODE.findall(question) if not c.isdigit() or len(c) == 5))
         policy_ids = self._find_policy_ids(lowered)
-        negated = _negated(expanded)
-        scored = self._services.match(expanded, asides=negated)
+        negated, tried = _negated(expanded)
+        asides = negated + tried
+        scored = self._services.match(expanded, asides=asides)
         if payers:
-            scored = self._services.for_payers(expanded, payers, asides=negated) or scored
+            scored = self._services.for_payers(expanded, payers, asides=asides) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
         if not payers and unknown is None and service_score >= 0.8:
@@ -156,8 +157,9 @@ class QuestionReader:
         elif not payers and unknown is None:
             # no title names the service ("Enterra therapy ... covered by HMSA"): a plan's name the corpus never writes
             unknown = self._named_plan(question, (), corpus_words=self._vocab)
-        # what the question says is absent is not what it asks about ("with no comorbidities")
-        indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in negated)
+        # what the question says is absent is not what it asks about ("with no comorbidities"), nor is a treatment it says
+        # failed ("who can't tolerate CPAP")
+        indication = tuple(w for w in self._indication(expanded, doc_keys, payers) if w not in asides)
         content = self._indication(expanded, (), payers)
         return Understanding(
             text=question, expanded=expanded, intent=intent, date_field=date_field, doc_keys=doc_keys,
@@ -167,7 +169,7 @@ class QuestionReader:
             asks_when=bool(_cue("asks_when").match(question)), asks_listed=bool(_cue("asks_listed").search(question)),
             besides=bool(_cue("besides").search(question)), asks_event=bool(_cue("event").search(question)),
             asks_change=bool(_cue("asks_change").search(question)),
-            negated=negated, states_measure=bool(_cue("measure").search(lowered)),
+            negated=negated, tried=tried, states_measure=bool(_cue("measure").search(lowered)),
             field_terms=tuple(dict.fromkeys(w for w in WORD.findall(lowered)
                                             if self._policy_frequency.get(w, 0) >= FIELD_TERM_POLICIES)),
         )
@@ -235,7 +237,7 @@ class QuestionReader:
         # the indication is what is left once the conversation's service is taken out, not a service this turn's words
         # happened to brush ("cancer pain" is no BRCA policy's subject in a talk about spinal cord stimulators)
         indication = tuple(w for w in self._indication(current.expanded, last_service.doc_keys, payers)
-                           if w not in current.negated)
+                           if w not in current.negated and w not in current.tried)
         content = current.content
         if not indication and intent in {"coverage", "criteria", "codes"}:
             indication = last_service.indication
@@ -469,12 +471,19 @@ def _in_spans(position: int, spans: list[tuple[int, int]]) -> bool:
 _ID_PREFIX = 4  # policy ids are looked up by their first four characters; shorter ids by a pattern each
 
 
-def _negated(expanded: str) -> tuple[str, ...]:
-    """Content words a negation governs: up to four words after "not", "n't", "no", "without", "never", "non"."""
-    out: list[str] = []
+def _negated(expanded: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Content words a negation governs: up to four words after "not", "n't", "no", "without", "never", "non", within its
+    sentence ("the pills don't help much. Does Wellcare cover ..." negates nothing of the next one). After a treatment
+    that failed ("can't tolerate CPAP", "doesn't do well with hearing aids": lexicon/questions.toml [failed_trial]) the
+    words name what was tried, not what is absent: (absent, tried)."""
+    failed = [(m.start(), m.end()) for m in _cue("failed_trial").finditer(expanded)]
+    absent: list[str] = []
+    tried: list[str] = []
     for match in _cue("negation").finditer(expanded):
-        out += _content_words(" ".join(expanded[match.end():].split()[:4]))
-    return tuple(dict.fromkeys(out))
+        sentence = re.split(r"[.?!;]\s|[.?!;]$", expanded[match.end():], maxsplit=1)[0]
+        words = _content_words(" ".join(sentence.split()[:4]))
+        (tried if any(start <= match.start() < end for start, end in failed) else absent).extend(words)
+    return tuple(dict.fromkeys(absent)), tuple(dict.fromkeys(w for w in tried if w not in absent))
 
 
 def _age(text: str) -> int | None:

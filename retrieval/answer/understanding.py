@@ -42,6 +42,7 @@ class Understanding:
     asks_event: bool = False  # something that happened to the policy ("what changed in 2019?")
     asks_change: bool = False  # "... and what changed?", "why"
     negated: tuple[str, ...] = ()  # stems the question says are absent: "doesn't go down my leg", "without fluoroscopy"
+    tried: tuple[str, ...] = ()  # stems of a treatment the question says failed: "can't tolerate CPAP"
     states_measure: bool = False  # "pain for 2 months", "60% relief": whether the criteria are met is part of the question
     field_terms: tuple[str, ...] = ()  # the question's words that several loaded policies use ("ablation"): no product names
     rare_names: tuple[str, ...] = ()  # stems of names the corpus writes only in passing ("lasik"), in no statement

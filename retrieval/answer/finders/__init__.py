@@ -37,8 +37,9 @@ PASSAGE_SECTIONS: dict[Intent, tuple[SectionKind, ...]] = {
 def find(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding:
     """The finder for what the question asks, about one policy."""
     if len(u.doc_keys) > 1 and u.content:
-        # indication words are what is left once THIS policy's service words are taken out
-        service = view.service_words()
+        # indication words are what is left once THIS policy's service words are taken out (and, as ever, what the
+        # question says is absent or was tried)
+        service = view.service_words() | set(u.negated) | set(u.tried)
         u = replace(u, indication=tuple(w for w in u.content if w not in service))
     intent = u.intent
     if intent in {"general", "dates"} or u.asks_when:
