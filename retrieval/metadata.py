@@ -188,6 +188,8 @@ def read_meta(
         policy_id = str(values["policy_id"])
         space = r"|\s+" if re.search(r"[A-Za-z]", policy_id) and re.search(r"\d", policy_id) else ""
         stripped = re.sub(rf"(?:\s*[-\u2013|,:]\s*{space}){re.escape(policy_id)}\s*$", "", str(values["title"]), flags=re.I)
+        # ("PM-CIR-134 Bariatric Surgery", a web page's heading: the id in front goes too)
+        stripped = re.sub(rf"^{re.escape(policy_id)}(?:\s*[-\u2013|,:]\s*|\s+)(?=[A-Za-z])", "", stripped, flags=re.I)
         if len(stripped) >= 3:
             values["title"] = stripped
     aliases = tuple(dict.fromkeys(_aliases(text) + acronyms(text, str(values.get("title") or ""))))
@@ -718,6 +720,10 @@ _ADDRESS = re.compile(r"\b[A-Z]{2},?\s+\d{5}(?:-\d{4})?\b|^\d+\s+(?:[A-Z][a-z]+\
                       r"^(?:p\.?\s?o\.?\s)?box\s+\d", re.I)
 
 
+# "1-888-404-3549", "(808) 532-4000", "1-888-JAI-1999": a telephone number, never part of a title
+_PHONE = re.compile(r"(?<![\w-])(?:1[-. ])?\(?\d{3}\)?[-. ]\s?(?:\d{3}|[A-Z]{3})[-. ](?:\d{4}|[A-Z\d]{4})(?![\w-])")
+
+
 # Words no title ends on: a title field whose value ends on one goes on at the next line.
 _TITLE_GOES_ON = frozenset("for of and or the with in to a an by on after including".split())
 
@@ -763,6 +769,8 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
         if re.match(r"^\d{1,3}\.\s+[A-Z][A-Z &/,\-]+$", line):
             continue  # "12. BEHAVIORAL HEALTH SERVICES": the manual's chapter, above the policy's own title
         line = re.sub(r"^[A-Z][.)]\s+(?=[A-Z][a-z])", "", line)  # "F. Transcranial Magnetic Stimulation (TMS)"
+        # "MP.061.MFC - Sleep Studies: Home Sleep Apnea Testing, ...": a policy number in front of the title
+        line = re.sub(r"^(?=[A-Z0-9.\-_]*\d)[A-Z][A-Z0-9]*(?:[.\-_][A-Z0-9]+)+\s+[-\u2013\u2014|:]\s+(?=[A-Z])", "", line)
         if ":" in line:
             # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A";
             # "Sleep Testing: Polysomnography and Home Sleep Apnea Testing" is a title with its subtitle
@@ -773,6 +781,8 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
                 line = f"{kind.strip()}: {rest.strip()}"
             else:
                 line = ""
+        if _PHONE.search(line) or re.search(r"[a-z]{2}[.!]$", line):
+            continue  # "Need Assistance? Call 1-888-404-3549", "Better Health, Better Life.": a banner or a slogan
         if not line or line.count(":") > 1 or (":" in line and not title_case(line.split(":")[0])) or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line) or _ADDRESS.search(line):
             continue
         words = line.split()
@@ -873,6 +883,59 @@ def acronyms(text: str, title: str) -> tuple[str, ...]:
         outside = [w for w in long_words if not any(w.lower()[:5] == t[:5] for t in title_words)]
         if len(shared) >= min(2, len(title_words)) and len(outside) < 2 and short not in found:
             found.append(short)
+    return tuple(found)
+
+
+# "University Health Alliance (UHA Health Insurance)", "MedStar Family Choice (MFC)", "MCS Life Insurance Company
+# ("MCS Life")": a name and another for it in brackets; "Sunshine State Health Plan d/b/a Sunshine Health"
+_NAME = r"(?:[A-Z][\w&'.\u2019-]*[ \t]+(?:(?:of|and|&|the)[ \t]+)?){0,5}[A-Z][\w&'.\u2019-]*"
+_NAME_WRAPPED = _NAME.replace("[ \\t]", "\\s")  # (in brackets a name may run onto the next line)
+_NAMED_AS = re.compile(rf"({_NAME}),?[ \t]*(?:\(\s*[\"\u201c]?({_NAME_WRAPPED})[\"\u201d]?\s*\)|"
+                       rf"[ \t]+(?:d/b/a|dba|doing business as)[ \t]+({_NAME}))")
+# "TRICARE Operations Manual (TOM)", "Texas Medicaid Provider Procedures Manual (TMPPM)": a document's name, not a plan's
+_NOT_A_PLAN = re.compile(r"\b(?:manual|handbook|guides?|guidelines?|polic(?:y|ies)|criteria|bulletins?|act|code|"
+                         r"regulations?|determinations?|database)\b", re.I)
+NAME_SCAN_CHARS = 4000  # a plan names itself in its title block, its "applies to" line and its footer
+
+
+def payer_names(text: str, payer: str) -> tuple[str, ...]:
+    """Other names a policy gives its own plan, where it pairs two of them: a long name and a short one in brackets or
+    after "d/b/a", one of which is the plan's name (or begins with its own first word: "MCS Life" of "MCS Healthcare
+    Holdings"), the other the same plan's ("UHA" is "University Health Alliance" by its initials)."""
+    if not payer.split():
+        return ()
+    first = payer.split()[0].lower()
+    own_first = len(first) >= 3 and first not in lexicon.words("payers", "shared_first_word")
+    form = lexicon.words("payers", "name_form")
+    lines = lexicon.words("payers", "line_of_business")
+
+    def initials(name: str) -> str:
+        return "".join(w[0] for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w.lower() not in {"of", "and", "the"}).lower()
+
+    def ours(name: str) -> bool:
+        lowered = name.lower()
+        return lowered == payer.lower() or lowered.startswith(payer.lower() + " ")
+
+    def own_brand(name: str) -> bool:  # "MCS Life" of "MCS Healthcare Holdings"
+        return own_first and len(name.split()) >= 2 and name.split()[0].lower() == first
+
+    def a_name(name: str) -> bool:
+        words = [w for w in re.findall(r"[a-z]+", name.lower()) if w not in form]
+        return len(name) >= 3 and bool(words) and not all(w in lines for w in words) and name.lower() != payer.lower()
+
+    found: list[str] = []
+    scan = text if len(text) <= 2 * NAME_SCAN_CHARS else text[:NAME_SCAN_CHARS] + "\n" + text[-NAME_SCAN_CHARS:]
+    kind = lexicon.pattern("documents", "document_kind")
+    for match in _NAMED_AS.finditer(scan):
+        long, short = match.group(1).strip(), " ".join((match.group(2) or match.group(3) or "").split())
+        while long.split() and long.split()[0].lower() in {"the", "by", "of", "and"}:
+            long = long.split(" ", 1)[1] if " " in long else ""
+        if not long or not short or any(kind.search(x) or _NOT_A_PLAN.search(x) for x in (long, short)):
+            continue  # "TRICARE Operations Manual (TOM)": a document, not the plan
+        spelled = initials(long) in {short.lower().replace(".", ""), short.split()[0].lower().replace(".", "")}
+        pair = [long, short]
+        if any(ours(name) for name in pair) and spelled or all(own_brand(name) or ours(name) for name in pair):
+            found += [name for name in pair if a_name(name) and name not in found]
     return tuple(found)
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from . import index as idx
 from .embeddings import Embedder, get_embedder
 from .errors import IndexCorruptError
-from .metadata import payer_families
+from .metadata import payer_names, payer_families
 from .models import LOG_SECTIONS, Chunk, HeaderField, PolicyMeta, Section, Unit
 from .settings import Settings
 from .store import ChromaStore
@@ -100,9 +100,13 @@ class LoadedIndex:
         self.payer_variants: dict[str, set[str]] = {}
         for record in self.policies.values():
             name = families.get(record.meta.payer, record.meta.payer)
+            # and the names a policy pairs with its plan's ("University Health Alliance (UHA Health Insurance)")
+            named = {n for n in payer_names(record.text, record.meta.payer) if n != name}
             if name != record.meta.payer:
-                self.payer_variants.setdefault(name, set()).add(record.meta.payer)
+                named.add(record.meta.payer)
                 record.meta = replace(record.meta, payer=name)
+            if named:
+                self.payer_variants.setdefault(name, set()).update(named)
 
         # a chunk's text is its policy's text[start:end]: not fetched again (it was a third of the load at 1,000 policies)
         chunk_records = self.store.get_all("chunks", documents=False)

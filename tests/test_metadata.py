@@ -711,3 +711,39 @@ def test_a_family_name_beside_one_of_its_members_names_that_member() -> None:
     # the family alone, or with a plan of another family, still names every member
     assert len(names.find("does blue cross cover a gastric sleeve?")[0]) == 3
     assert len(names.find("does blue cross or aetna cover a gastric sleeve?")[0]) == 4
+
+
+def test_the_names_a_policy_pairs_with_its_plans_own() -> None:
+    from retrieval.metadata import payer_names
+
+    text = ("This policy applies to members enrolled in group medical plans issued by University Health Alliance (UHA Health\n"
+            "Insurance), a Hawaii mutual benefit society.")
+    assert set(payer_names(text, "UHA")) == {"University Health Alliance", "UHA Health Insurance"}  # its initials
+    assert payer_names("MedStar Family Choice (MFC) protocols are used with InterQual", "MedStar Family Choice") == ("MFC",)
+    text = 'This policy applies to MCS Life Insurance Company ("MCS Life") and MCS Classicare (HMO).'
+    assert set(payer_names(text, "MCS Healthcare Holdings")) == {"MCS Life Insurance Company", "MCS Life"}
+    # a document's name is no plan's ("TRICARE Operations Manual (TOM)"), nor is a line of business ("(HMO)")
+    assert payer_names("See the TRICARE Operations Manual (TOM), chapter 7.", "TRICARE") == ()
+    assert payer_names("Texas Medicaid Provider Procedures Manual (TMPPM)", "Texas Children's Health Plan") == ()
+    # a name that spells another only by its first letter is no pair ("Baptist Health Plan (B)")
+    assert payer_names("Baptist Health Plan (BX) reviews", "Baptist Health Plan") == ()
+
+
+@pytest.mark.parametrize(("head", "title"), [
+    # a slogan and a help-line banner above the title are not it
+    ("UHA Health Insurance\nBetter Health, Better Life.\nMEDICAL POLICY\nAcupuncture, Electroacupuncture and Dry Needling\n"
+     "Policy Number: MP-12.004\n", "Acupuncture, Electroacupuncture and Dry Needling"),
+    ("MedStar Family Choice | Maryland\nNeed Assistance?  Call 1-888-404-3549\nPolicy Number: MP.061.MFC\n\n"
+     "MP.061.MFC - Sleep Studies: Home Sleep Apnea Testing, PAP Titration\n",
+     "Sleep Studies: Home Sleep Apnea Testing, PAP Titration"),
+])
+def test_a_title_is_no_slogan_banner_or_policy_number(tmp_path: Path, head: str, title: str) -> None:
+    path = tmp_path / "policy.txt"
+    meta, _ = read_meta(head + "\nPolicy\nAcupuncture is medically necessary when ...\n", path)
+    assert meta.title == title
+
+
+def test_a_policy_number_in_front_of_a_title_field_is_no_part_of_it(tmp_path: Path) -> None:
+    meta, _ = read_meta("Title: PM-CIR-134 Bariatric Surgery\nPolicy Number: PM-CIR-134\n\nPolicy\nText.\n",
+                        tmp_path / "mcs.html")
+    assert meta.title == "Bariatric Surgery"

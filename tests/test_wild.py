@@ -1204,3 +1204,24 @@ def test_who_orders_it_and_which_side_are_not_what_is_asked(engine: AnswerEngine
     assert "orthopedist" not in u.indication and "left" not in u.indication and "synvisc" in u.indication
     u = engine.reader.read("Total Health Care - what if only one side is bigger and it has nothing to do with cancer?", [])
     assert "cancer" in u.negated
+
+
+def test_a_plan_by_the_names_its_policy_pairs_with_its_own(engine: AnswerEngine) -> None:
+    # the policy writes "University Health Alliance (UHA Health Insurance)" and "MedStar Family Choice (MFC)"
+    for question in ["Is electroacupuncture covered by University Health Alliance?", "Does UHA cover acupuncture for nausea?"]:
+        answer = engine.ask(question)
+        assert answer.route is None and answer.citations[0].policy_id == "MP-12.004"
+    assert engine.ask("Does MFC cover a home sleep test for an adult?").citations[0].policy_id == "MP.061.MFC"
+
+
+def test_a_service_another_plans_title_names_beside_this_plans_is_not_this_plans(engine: AnswerEngine) -> None:
+    # "Acupuncture, Electroacupuncture and Dry Needling" (UHA) shares "acupuncture" with BCBSM's "Acupuncture", but dry
+    # needling is not what BCBSM's policy is about
+    assert engine.ask("Does BCBSM cover dry needling for myofascial neck pain?").route == "not_in_corpus"
+
+
+def test_a_catch_all_on_one_of_the_titles_services_answers_for_that_one_only(engine: AnswerEngine) -> None:
+    # "UHA considers dry needling of myofascial trigger points experimental/investigational for all indications." in a
+    # policy titled "Acupuncture, Electroacupuncture and Dry Needling"
+    assert engine.ask("Does UHA cover dry needling for shoulder pain?").verdict == "investigational"
+    assert engine.ask("Does UHA cover acupuncture for chronic low back pain?").verdict != "investigational"

@@ -34,6 +34,13 @@ class PayerNames:
         for name in self.loaded:
             self._add(name.lower(), name)
             for variant in (variants or {}).get(name, ()):
+                if re.fullmatch(r"[A-Z][A-Z&]{1,5}", variant):
+                    # initials its documents give it ("MedStar Family Choice (MFC)"): a short form, kept only where no
+                    # other plan, word or service uses them (below)
+                    if variant.lower() not in english_words() and variant.lower() not in lexicon.words(
+                            "payers", "line_of_business"):
+                        short_forms.setdefault(variant.lower(), set()).add(name)
+                    continue
                 self._add(variant.lower(), name)  # another way its own documents write it
             for written in [name, *(variants or {}).get(name, ())]:
                 for form in _written_forms(written):

@@ -173,7 +173,7 @@ class ServiceIndex:
                     found = []
             if not found:
                 anywhere = self.match(expanded) if anywhere is None else anywhere
-                found = self._same_service(anywhere, own)
+                found = self._same_service(anywhere, own, set(_content_words(expand(expanded))))
             if not found and own and (not anywhere or anywhere[0][1] < 0.8) and self._profiles:
                 # "a lower body lift after massive weight loss": no title of the plan's names it and another plan's title
                 # only brushes it ("Brow Lift"); the plan's own policy whose statements name it is the one asked about
@@ -193,7 +193,8 @@ class ServiceIndex:
         return any(self._profile_idf.get(w, 0.0) >= self._distinctive_idf and w in profile
                    and not any(w in self._profiles.get(k, set()) for k in others) for w in words)
 
-    def _same_service(self, matched: list[tuple[str, float]], among: set[str]) -> list[tuple[str, float]]:
+    def _same_service(self, matched: list[tuple[str, float]], among: set[str],
+                      asked: set[str] | None = None) -> list[tuple[str, float]]:
         """The named payer's own policy on the service another payer's title names. Two titles name one service when
         their distinctive words mostly agree ("Facet Joint Radiofrequency Neurotomy" / "Facet Joint Denervation": half
         of the shorter one's) or their meanings are very close with no word shared ("Glucose Monitors" / "Continuous
@@ -203,9 +204,17 @@ class ServiceIndex:
             if score < 0.5:
                 break
             words, head = self._distinct_title_words[key], self._heads[key]
+            # (the title words the question names: "dry needling" of "Acupuncture, Electroacupuncture and Dry Needling"
+            # is no service of another plan's "Acupuncture", though the two titles share a word)
+            # (a short form the title writes for itself, "(HBOT)", "(CGMs)", names the whole title)
+            own_short = set(_content_words(" ".join(re.findall(r"\(([A-Z]{2,6}s?)\)", self._titles.get(key, ""))).lower()))
+            written = set(_content_words(expand(self._titles.get(key, "").lower())))  # (not its aliases: "CGMs")
+            named = {w for w in words if asked is not None and w in asked and w in written and w not in own_short}
             same = []
             for k in sorted(among, key=self._order.__getitem__):
                 other = self._distinct_title_words[k]
+                if named and not named & other:
+                    continue
                 # (the words they share, without the condition a title names after "for", of the shorter title's)
                 overlap = len(head & self._heads[k]) / max(1, min(len(words), len(other)))
                 if overlap >= SAME_SERVICE_OVERLAP or self._similarity(key, k) >= SAME_SERVICE_TITLE:

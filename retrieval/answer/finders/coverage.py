@@ -226,7 +226,7 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
                            note="applies to uses the list does not name")
     # ("This policy does not address iliac vein stenting, ..." leaves out what it lists, not every other use)
     catch_alls = [s for s in view.statements if (s.unit.catch_all or _universal(view, s, indication))
-                  and _about_service(view, s) and s.unit.verdict != "no_statement"]
+                  and _about_service(view, s) and _about_asked_service(view, s, u) and s.unit.verdict != "no_statement"]
     asked_lines = lines if len(catch_alls) > 1 else set()
     catch_all = min(catch_alls, key=lambda s: _other_line(view, s, asked_lines), default=None)
     # an age the policy excludes ("investigational for individuals younger than 18") decides before a BMI that meets
@@ -456,6 +456,24 @@ def _other_line(view: PolicyView, statement: Statement, asked: set[str]) -> int:
 def _about_service(view: PolicyView, statement: Statement) -> bool:
     """ "Autologous protein solution ... is investigational for all indications" is no catch-all for PRP."""
     return bool(view.service_words() & view.words(statement.unit))
+
+
+def _about_asked_service(view: PolicyView, statement: Statement, u: Understanding) -> bool:
+    """ "UHA considers dry needling ... investigational for all indications" in a policy titled "Acupuncture,
+    Electroacupuncture and Dry Needling" is no catch-all for a question about acupuncture: where the question names one
+    of the title's services, a catch-all that names the title's services names that one."""
+    # the title's services: the parts of its words before "for" (not the conditions after it, "... for Depression and
+    # Other Neuropsychiatric Disorders"), where it names several
+    head = re.split(r"\s+for\s+", view.record.meta.title, maxsplit=1, flags=re.I)[0]
+    parts = [set(content_words(part)) - _generic_title() for part in re.split(r"\s*(?:,|&|/|\band\b)\s*", head)]
+    parts = [part for part in parts if part]
+    if len(parts) < 2:
+        return True
+    content = set(u.content)
+    asked = [i for i, part in enumerate(parts) if any(names(w, content) for w in part)]
+    written = view.words(statement.unit)
+    named = [i for i, part in enumerate(parts) if part & written]
+    return not asked or not named or bool(set(asked) & set(named))
 
 
 def _universal(view: PolicyView, statement: Statement, asked: list[str]) -> bool:
