@@ -1225,3 +1225,13 @@ def test_a_catch_all_on_one_of_the_titles_services_answers_for_that_one_only(eng
     # policy titled "Acupuncture, Electroacupuncture and Dry Needling"
     assert engine.ask("Does UHA cover dry needling for shoulder pain?").verdict == "investigational"
     assert engine.ask("Does UHA cover acupuncture for chronic low back pain?").verdict != "investigational"
+
+
+def test_a_measure_that_fails_a_criterion_takes_the_policys_own_other_side_of_those_criteria(engine: AnswerEngine) -> None:
+    # "Heel pain has been present for at least six (6) months" fails; the policy says what then: "Custom-molded foot
+    # orthotics for plantar fasciitis that does not meet all of the criteria in Section II.B.2 are not Medically Necessary."
+    answer = engine.ask("Member has plantar fasciitis, heel pain for 3 months. Podiatrist is requesting custom orthotics. "
+                        "Does CalOptima cover it?")
+    assert answer.verdict == "not_medically_necessary"
+    quotes = " ".join(c.quote for c in answer.citations[:2])
+    assert "does not meet all of the criteria" in quotes and "six (6) months" in quotes

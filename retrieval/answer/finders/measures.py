@@ -10,7 +10,7 @@ from ... import lexicon
 from ...models import Unit
 from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView
+from ..view import Finding, PolicyView, converse
 from ..words import content_words
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
@@ -141,4 +141,10 @@ def check(finding: Finding, u: Understanding) -> Finding:
     if failed is None:
         return finding
     cites = [(failed, "item", 1.0)] + [c for c in finding.cites if c[0] is not failed]
+    # the policy's own other side of those criteria ("TMS for a Member who does not meet all of the criteria in section B
+    # is not medically necessary"), the first after the statement that sets them, states the position
+    after = min((s for s in view.statements if owners and s.unit.start > owners[0].unit.start and converse(view, s.unit)),
+                key=lambda s: s.unit.start, default=None)
+    if after is not None:
+        return Finding(view, after.unit.verdict, [(after.unit, "verdict", 1.0), *cites], finding.matched_item)
     return Finding(view, None, cites, finding.matched_item, note=UNSURE)
