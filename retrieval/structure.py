@@ -407,8 +407,8 @@ def _part_title(line: str, previous: str, following: list[tuple[int, int]], text
     joining word (the first line of a wrapped item)."""
     if not following or marker_style(line) == "digit" or not BULLET.match(line):
         return False
-    if previous and previous[-1] not in ".:;!?":
-        return False
+    if previous and previous[-1] not in ".:;!?" and not _names_a_section(previous):
+        return False  # (the section's own heading, "IV. POLICY", ends nothing but is no line the part's title goes on)
     words = line[BULLET.match(line).end():].split()
     after = text[following[0][0]:following[0][1]]
     # ("D. Revision, Replacement and Removal" over its "1.", "2." heads its part too)

@@ -713,6 +713,21 @@ def test_a_lettered_part_title_in_pdf_text_heads_its_part() -> None:
     assert covered.kind == "sentence" and covered.verdict == "covered_with_criteria"
 
 
+def test_a_lettered_part_title_right_under_the_section_heading_heads_its_part() -> None:
+    # Health Plan of San Joaquin's PDF: "IV. POLICY" ends on no full stop, yet the part's title below it is no list item
+    text = ("IV. POLICY\n"
+            "A. Truncal (saphenous) vein treatment\n"
+            "HPSJ considers treatment of an incompetent great saphenous vein by endovenous radiofrequency ablation\n"
+            "medically necessary when ALL of the following criteria are met:\n"
+            "1. The member has symptomatic varicose veins of CEAP clinical class C2 or higher;\n"
+            "2. A duplex ultrasound shows reflux of 500 milliseconds or longer.\n")
+    st = parse(text)
+    kinds = [(u.kind, text[u.start:u.end].split("\n")[0]) for u in st.units]
+    assert ("heading", "A. Truncal (saphenous) vein treatment") in kinds
+    lead = next(u for u in st.units if text[u.start:u.end].startswith("HPSJ considers"))
+    assert lead.verdict == "covered_with_criteria"
+
+
 def test_a_long_part_title_that_mentions_history_does_not_open_a_history_section() -> None:
     text = ("Policy\n"
             "Genetic testing is covered for the individuals below.\n"
