@@ -513,6 +513,15 @@ def test_a_medi_cal_plans_tar_is_prior_approval() -> None:
     assert _intent("does partnership cover coal tar with uvb for psoriasis?") != "prior_approval"
 
 
+def test_what_a_plan_needs_uses_or_accepts_asks_for_its_criteria() -> None:
+    from retrieval.answer.question import _intent
+
+    assert _intent("what phq-9 score does virginia premier need for tms?") == "criteria"
+    assert _intent("what risk model threshold does asuris use for an unaffected patient?") == "criteria"
+    assert _intent("johns hopkins healthcare: what's needed to extend a wearable defibrillator?") == "criteria"
+    assert _intent("what does aetna cover for tms?") == "coverage"
+
+
 def test_each_row_of_a_coverage_table_answers_for_the_use_it_names(engine: AnswerEngine) -> None:
     answer = engine.ask("Is proton beam therapy for esophageal cancer covered by Healthfirst NY?")
     assert answer.verdict == "investigational"
