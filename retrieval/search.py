@@ -14,7 +14,7 @@ import numpy as np
 from . import index as idx
 from .embeddings import Embedder, get_embedder
 from .errors import IndexCorruptError
-from .metadata import payer_names, payer_families
+from .metadata import payer_families, payer_names
 from .models import LOG_SECTIONS, Chunk, HeaderField, PolicyMeta, Section, Unit
 from .settings import Settings
 from .store import ChromaStore
