@@ -87,6 +87,12 @@ class ServiceIndex:
         self._distinct_title_words = {key: {w for phrase in sets for w in phrase if w not in generic}
                                       for key, sets in self._service_words.items()}
         self._heads = {key: self._head_words(key) for key in self._service_words}
+        # the words each title writes itself (not its aliases, "CGMs"), less a short form it writes for itself ("(HBOT)",
+        # which names the whole title)
+        self._title_written = {
+            key: set(_content_words(expand(title.lower())))
+            - set(_content_words(" ".join(re.findall(r"\(([A-Z]{2,6}s?)\)", title)).lower()))
+            for key, title in self._titles.items()}
         self._by_profile_word: dict[str, set[str]] = {}
         for key, words in self._profiles.items():
             for word in words:
@@ -206,10 +212,7 @@ class ServiceIndex:
             words, head = self._distinct_title_words[key], self._heads[key]
             # (the title words the question names: "dry needling" of "Acupuncture, Electroacupuncture and Dry Needling"
             # is no service of another plan's "Acupuncture", though the two titles share a word)
-            # (a short form the title writes for itself, "(HBOT)", "(CGMs)", names the whole title)
-            own_short = set(_content_words(" ".join(re.findall(r"\(([A-Z]{2,6}s?)\)", self._titles.get(key, ""))).lower()))
-            written = set(_content_words(expand(self._titles.get(key, "").lower())))  # (not its aliases: "CGMs")
-            named = {w for w in words if asked is not None and w in asked and w in written and w not in own_short}
+            named = {w for w in words if asked is not None and w in asked and w in self._title_written[key]}
             same = []
             for k in sorted(among, key=self._order.__getitem__):
                 other = self._distinct_title_words[k]
