@@ -52,6 +52,7 @@ lint: install
 
 eval: install
 	$(BIN)/python -m evals
+	$(BIN)/python -m evals headers
 
 # Speed and memory at 1 / 100 / 1,000 synthetic policies beside the naive baseline (many minutes on 2 cores);
 # `make bench BENCH_ARGS=--quick` for a one-minute run. Writes evals/reports/bench.json and bench.png.

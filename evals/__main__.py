@@ -12,7 +12,7 @@ from retrieval.settings import Settings
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m evals", description="run the gold set against our engine and the naive baseline "
-                                     "(`python -m evals bench --help` for the benchmark)")
+                                     "(`python -m evals bench --help` for the benchmark, `python -m evals headers` for the header bank)")
     parser.add_argument("--suite", action="append", choices=["gold", "wild-dev", "wild-test", "spanish", "spanish-heldout"],
                         help="question set to run (repeatable; default: all five)")
     parser.add_argument("--gold", type=Path, default=None, help="a gold JSONL of your own (with --corpus; instead of the suites)")
@@ -30,6 +30,10 @@ def main(argv: list[str] | None = None) -> int:
         from .bench import main as bench
 
         return bench(argv[1:])
+    if argv[:1] == ["headers"]:
+        from .headers import main as headers
+
+        return headers(argv[1:])
     if argv[:1] == ["eval"]:  # `python -m evals eval ...` reads as well as `python -m evals ...`
         argv = argv[1:]
     args = _parser().parse_args(argv)

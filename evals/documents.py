@@ -48,9 +48,14 @@ def _keeps_the_plans_own_word(read: str, written: str) -> bool:
     shared = (lexicon.words("payers", "shared_first_word") | lexicon.words("documents", "not_plan_first")
               | lexicon.words("documents", "generic_name_words") | lexicon.words("payers", "name_form")
               | {"of", "and", "the", "plan", "plans", "healthplan", "insurance", "company", "inc", "llc"})
-    own = [w for w in re.findall(r"[a-z0-9]+", written.lower()) if w not in shared | {"cross", "shield"}]
-    # (its first such word: "Passport" of "Passport Health Plan by Molina Healthcare", not the parent's "Molina")
-    return not own or own[0] in re.findall(r"[a-z0-9]+", read.lower())
+    read_words = re.findall(r"[a-z0-9]+", read.lower())
+    # ("Coordinated Care Corporation Indiana, Inc. d/b/a Managed Health Services": either name is the plan's own)
+    for name in re.split(r"\b(?:d/b/a|dba|doing business as)\b", written, flags=re.I):
+        own = [w for w in re.findall(r"[a-z0-9]+", name.lower()) if w not in shared | {"cross", "shield"}]
+        # (its first such word: "Passport" of "Passport Health Plan by Molina Healthcare", not the parent's "Molina")
+        if not own or own[0] in read_words:
+            return True
+    return False
 
 
 def format_line(suite: str, figures: dict[str, Any]) -> str:
