@@ -32,7 +32,8 @@ _TITLE_PARTS = re.compile(r"\s+[|\u2013\u2014-]\s+|\s*\|\s*")
 _SEPARATORS = {
     "colon": r"[ \t]*:(?:\*\*|__)?[ \t]*",
     "dash": r"[ \t]*(?::|[-\u2013\u2014])(?:\*\*|__)?[ \t]*",
-    "any": r"(?:[ \t]*:(?:\*\*|__)?[ \t]*|[ \t]*(?:[-\u2013\u2014]|\.{2,})[ \t.]*|[ \t]+)",
+    # (or a line break: a web page's stacked cells, "Policy No." above "KCA-UM-115", when the label has its line alone)
+    "any": r"(?:[ \t]*:(?:\*\*|__)?[ \t]*|[ \t]*(?:[-\u2013\u2014]|\.{2,})[ \t.]*|[ \t]+|[ \t]*\n(?=[ \t]*\S))",
 }
 
 
@@ -63,6 +64,9 @@ def _labelled(head: str) -> Iterator[tuple[str, str, int, tuple[int, int] | None
             return
         label_key = next(g for g, v in match.groupdict().items() if v is not None)
         label_text = match.group(label_key)
+        if "\n" in head[match.end(label_key):match.end()] and head[:match.start()].rstrip(" \t*_")[-1:] not in ("", "\n"):
+            position = match.start() + 1  # a label word at a line's end in running text ("... the policy number"), no cell
+            continue
         key = " ".join(label_text.lower().split())
         value_span = _value(head, match.end(), _VALUE_KINDS.get(key) or FIELD_KINDS.get(fields.get(key) or "", "any"))
         position = max(match.end(), value_span[1] if value_span else match.end())
@@ -119,6 +123,10 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
             at, line_end = line_end + 1, text.find("\n", line_end + 1)
             line_end = len(text) if line_end < 0 else line_end
             rest = text[at:line_end]
+        # "Revision Effective Date  For services performed on or after 02/08/2024": an LCD's date after its lead words
+        lead = re.match(r"[ \t]*(?:for services (?:performed|rendered|furnished) )?on or after[ \t]+", rest, re.I)
+        if lead is not None:
+            at, rest = at + lead.end(), rest[lead.end():]
         m = _DATE.match(rest.lstrip())
         if not m:
             return None
@@ -263,6 +271,12 @@ def _family_names() -> frozenset[str]:
 
 
 @functools.cache
+def _contractors() -> frozenset[str]:
+    """The table's payers that work for a program ("Novitas Solutions" for Medicare: `serves`)."""
+    return frozenset(row["payer"] for row in lexicon.rows("payers", "payer") if row.get("serves"))
+
+
+@functools.cache
 def _programs() -> frozenset[str]:
     return frozenset(row["payer"] for row in lexicon.rows("payers", "payer") if row.get("program"))
 
@@ -329,7 +343,10 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     programs = _programs()
     opening = [(m.start(), canonical[_norm(m.group(0))]) for m in pattern.finditer(text[:PAYER_SCAN_CHARS])]
     hinted = [canonical[_norm(m.group(0))] for m in pattern.finditer(title_hint or "")]
-    line = _payer_from_text(text)
+    checked = _checked_plan(text)
+    if checked is not None:
+        return checked
+    line = _payer_from_text(text, title_hint)
     if line is not None and _ACRONYM_LEAD.fullmatch(line) and any(name not in programs for _, name in opening):
         line = None  # "BCBSAZ ..." above "Blue Cross Blue Shield of Arizona": the table's plan is the name
     if line is not None:
@@ -368,7 +385,9 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     site = _site_name(text, title_hint)
     if site is not None:
         return site
-    program = next((name for _, name in opening), None) or next(iter(hinted), None)
+    # (a Medicare contractor's LCD under the "Medicare Coverage Database" banner is the contractor's: it serves the program)
+    program = next((name for _, name in opening if name in _contractors()), None) \
+        or next((name for _, name in opening), None) or next(iter(hinted), None)
     if program is not None:
         return program
     # "Blue Cross NC will provide coverage for ...": a plan the body names, most often first, before the file name
@@ -380,10 +399,27 @@ def _payer(text: str, title_hint: str | None) -> str | None:
     return max(counts, key=lambda n: counts[n]) if counts else None
 
 
+_CHECKED = re.compile(r"^[ \t]*(?:\[[xX\u2713\u2714]\]|[\u2612\u2611\u25a0])[ \t]+([A-Z][^;\n(]{2,80}?)[ \t]*(?:[;(\n]|\s[-\u2013]\s|$)",
+                      re.M)
+
+
+def _checked_plan(text: str) -> str | None:
+    """ "Applies to: [ ] Harvard Pilgrim Health Care Commercial products ... [X] CarePartners of Connecticut; Fax ...": a
+    policy shared by a parent's plans marks the plan it applies to; one marked line that is a plan's name is the payer."""
+    marked = [" ".join(m.group(1).split()) for m in _CHECKED.finditer(text[:PAYER_SCAN_CHARS * 4])]
+    plans = [name for name in marked if _looks_like_payer(name) or canonical_payer(name) is not None
+             or re.search(r"\b(?:of|care|health)\b", name, re.I) and len(name.split()) <= 6]
+    if len(plans) != 1 or len(marked) != 1:
+        return None
+    return canonical_payer(plans[0]) or plans[0]
+
+
 def _hinted_payer(title_hint: str | None) -> str | None:
     """The part of an HTML/PDF title that is a plan's name the table does not know ("... | Medical Policy | Blue Cross
     and Blue Shield of Montana")."""
-    for part in _TITLE_PARTS.split(title_hint or ""):
+    # (the site's name ends a page's title: "Personal Care Services (Level I and Level II) | Clinical Policies |
+    # VillageCareMAX" is the VillageCareMAX site's page on a service whose name has payer words of its own)
+    for part in reversed(_TITLE_PARTS.split(title_hint or "")):
         part = part.strip()
         if part and _looks_like_payer(part) and not lexicon.pattern("documents", "document_kind").search(part) \
                 and not lexicon.pattern("documents", "not_payer").search(part) and _norm(part) not in _family_names():
@@ -429,7 +465,8 @@ def _brand_of(plan: str, text: str, title_hint: str | None) -> str | None:
         written |= {" ".join(m.group(0).split()) for m in pattern.finditer(title_hint) if canonical[_norm(m.group(0))] == plan}
     for name in sorted(written, key=len, reverse=True):
         words = r"\s+".join(re.escape(w) for w in name.split())
-        joined = re.compile(rf"((?:[A-Z][\w&.'-]*\s+){{0,4}}[A-Z][\w&.'-]*),?\s+(?:by|from|an?)\s+{words}(?:\s+company)?\b")
+        joined = re.compile(rf"((?:[A-Z][\w&.'-]*\s+){{0,4}}[A-Z][\w&.'-]*),?\s+(?:is\s+)?(?:by|from|an?|a\s+subsidiary\s+of|"
+                            rf"the\s+trade\s+name\s+of)\s+{words}(?:\s+company)?\b")
         for source in (title_hint or "", text[:PAYER_SCAN_CHARS * 4]):
             for m in joined.finditer(source):
                 brand = _without_legal_suffix(m.group(1))
@@ -553,9 +590,24 @@ def _copyright_owner(text: str) -> str | None:
         name = match.group("name").strip(" .,-")
         if len(name) < 3 or not_owner.search(name) or not re.search(r"[A-Za-z]{3}", name):
             continue
+        if not re.search(r"©|\(c\)|\d{4}", match.group(0), re.I):
+            continue  # "AMA CPT / ADA CDT / AHA NUBC Copyright Statement": a heading, no owner (no sign, no year)
+        wrapped = re.match(r"[ \t]*\n[ \t]*([A-Za-z]+)", text[match.start("name") + len(match.group("name")):])
+        if wrapped is not None and not_owner.search(f"{name} {wrapped.group(1)}"):
+            continue  # "copyright 2023 American Medical" | "Association. All Rights Reserved."
+        # "(C)2021 Coordinated Care Corporation Indiana, Inc. d/b/a Managed Health Services": the owner does business
+        # (and its members know it) under the name after "d/b/a"
+        line_end = text.find("\n", match.start())
+        trade = _TRADE_NAME.search(text[match.start():line_end if line_end >= 0 else len(text)])
+        if trade is not None and _looks_like_payer(trade.group(1)):
+            name = _without_legal_suffix(re.split(r"\.\s", trade.group(1))[0]).strip(" .,-")  # (not "... Services. All")
         name = canonical_payer(name) or name
         counts[name] = counts.get(name, 0) + 1
     return max(counts, key=lambda n: counts[n]) if counts else None
+
+
+_TRADE_NAME = re.compile(r"\b(?:d/b/a|dba|doing business as)[ \t]+((?:[A-Z][\w&'.\u2019-]*[ \t]+(?:(?:of|and|&|the)[ \t]+)?){0,5}"
+                         r"[A-Z][\w&'.\u2019-]*)")
 
 
 def payer_in_text(text: str, title_hint: str | None = None) -> str | None:
@@ -568,26 +620,54 @@ def payer_in_text(text: str, title_hint: str | None = None) -> str | None:
     return None
 
 
-def _payer_from_text(text: str) -> str | None:
+def _written_as_a_plan(line: str, text: str) -> bool:
+    """ "Keystone First" on the top line, and "Keystone First has developed clinical policies", "Keystone First's
+    clinical policies" below: a short name the document writes as a plan, the subject of what a plan does."""
+    if not 1 <= len(line.split()) <= 5 or re.search(r"\d", line) or not line[:1].isupper() or line.isupper():
+        return False  # ("CCHP" over "Chinese Community Health Plan": a logo's letters, the name follows)
+    words = r"\s+".join(re.escape(w) for w in line.split())
+    uses = re.findall(rf"(?<![\w-]){words}(?:['\u2019]s\b|\s+(?:has|have|considers|covers|does|will|may|members?|requires?|"
+                      rf"reviews?|provides?|uses?|is\s+(?:the|a|an)\b))", text)
+    return len(uses) >= 2
+
+
+_MENU_ITEM = re.compile(r"^\s*[\u2022\u00b7\u25aa\u25cf\u2023]\s")
+_TAGLINE = re.compile(r"^(?:an?\s|member of\b|part of\b|serving\b)", re.I)
+
+
+def _payer_from_text(text: str, title_hint: str | None = None) -> str | None:
     """A payer name standing alone on one of the first lines ("Prairie Health Plan"), above the header fields."""
     payer_words = lexicon.pattern("documents", "payer_words")
     not_payer = lexicon.pattern("documents", "not_payer")
     seen = 0
     for line in text[:600].splitlines():
+        if _MENU_ITEM.match(line):
+            continue  # "  • Medical Policies", "  • Home Health Services": a site's menu, not its plan's banner
         line = line.strip().strip("#*_> ").strip()
         if not line:
             continue
         seen += 1
+        if _TAGLINE.match(line):
+            continue  # "A member of the AmeriHealth Caritas Family of Companies", "An Elevance Health company"
         if seen > 4:
             return None
         # "PacificSource Health Plans | Clinical Policy: Dry Needling", "UPMC HEALTH PLAN - MEDICAL POLICY MANUAL"
-        line = _TITLE_PARTS.split(line)[0].strip()
+        parts = [p.strip() for p in _TITLE_PARTS.split(line) if p.strip()]
+        # (a logo's initials before the name they stand for: "MHS | Managed Health Services")
+        if len(parts) >= 2 and _ACRONYM_LEAD.fullmatch(parts[0]) and _initials_of(parts[0], parts[1]):
+            parts = parts[1:]
+        line = parts[0] if parts else line
+        whole = line
         line = _without_document_kind(line)  # "Blue Cross Blue Shield of Minnesota Medical Policy"
-        if ":" in line or _labels()[2].match(line):
+        if _labels()[2].match(line) or re.match(r"[^:]{0,30}:", line) and not _TITLE_PARTS.search(line.split(":")[0]):
             return None  # the header fields begin ("Policy Number  HS-MP-017", "Department  Health Services")
+        if ":" in line:
+            continue  # "Wearable Cardioverter Defibrillators Document #: MED.00072": a running header's title and id
         if _SECTION_NUMBERED.match(line):
             continue  # "12. BEHAVIORAL HEALTH SERVICES" is a chapter of the manual, not a plan
         acronym = _ACRONYM_LEAD.match(line)
+        if acronym and title_hint and _norm(line) == _norm(_TITLE_PARTS.split(title_hint)[0]):
+            acronym = None  # "CPAP and BiPAP Devices", the page's own title: the service's letters, no plan's
         # an acronym that stands out of a mixed-case line ("IEHP Medi-Cal Provider ..."), not a capitalised line's word
         if acronym and not line.isupper() and not payer_words.search(acronym.group(1)) \
                 and acronym.group(1).lower() not in lexicon.words("documents", "not_plan_acronym") \
@@ -600,7 +680,7 @@ def _payer_from_text(text: str) -> str | None:
         # "Community Health Plan of Washington": a first word that usually opens no plan's name ("Community Health
         # Centers") still does before "Health Plan" or "Health Plan of <place>"
         named_plan = re.search(r"\bhealth ?plans?\b", line, re.I) or _states_positions(line, text)
-        if len(line.split()) <= 9 and payer_words.search(camel) and not not_payer.search(line) \
+        if len(line.split()) <= 9 and (payer_words.search(camel) or line == whole and _written_as_a_plan(line, text)) and not not_payer.search(line) \
                 and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
             # "SUPERIOR HEALTHPLAN" (or a logo's "arizona complete health") at the top is "Superior HealthPlan" where the
             # document writes it in its own case
@@ -610,6 +690,12 @@ def _payer_from_text(text: str) -> str | None:
             one_case = line.isupper() or line.islower()
             return _fuller_name(written if one_case and written is not None else _name_case(line), text)
     return None
+
+
+def _initials_of(letters: str, name: str) -> bool:
+    """Are the letters the initials of the name's words ("MHS" of "Managed Health Services"; "of", "and" left out)?"""
+    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w.lower() not in {"of", "and", "the", "for"}]
+    return len(words) >= 2 and "".join(w[0] for w in words).lower() == letters.lower()
 
 
 # words that open a sentence or a phrase before a plan's name, no part of it ("Contact Community Health Plan")
@@ -679,7 +765,8 @@ def _generic(part: str) -> bool:
 def _looks_like_payer(line: str) -> bool:
     """ "Prairie Health Plan", "Arkansas Blue Cross and Blue Shield": a short name built of payer words, from no table."""
     line = re.sub(r"\s*\([^()]{1,20}\)\s*$", "", line.strip())  # "BLUE CROSS BLUE SHIELD OF ARIZONA (AZ BLUE)"
-    return (len(line.split()) <= 8 and bool(lexicon.pattern("documents", "payer_words").search(line))
+    camel = re.sub(r"([a-z])([A-Z])", r"\1 \2", line)  # "KelseyCare Advantage", "VillageCareMAX": payer words too
+    return (len(line.split()) <= 8 and bool(lexicon.pattern("documents", "payer_words").search(camel))
             and not lexicon.pattern("documents", "not_payer").search(line)
             and bool(re.fullmatch(r"(?:[A-Z][\w&.'-]*|of|and|the|&)(?:\s+(?:[A-Z][\w&.'-]*|of|and|the|&))*", line)))
 
@@ -689,7 +776,15 @@ def _title_from_hint(hint: str | None) -> str | None:
     -> "Glucose Monitors"; "1.01.20 Continuous Glucose Monitoring Devices | Medical Policy | Premera" -> the middle."""
     if not hint:
         return None
-    for part in _TITLE_PARTS.split(hint):
+    parts = [part.strip() for part in _TITLE_PARTS.split(hint) if part.strip()]
+    if len(parts) >= 3 and _generic(parts[-1]) and _generic(parts[-2]):
+        # "Home Health Services | Medical Policies | KelseyCare Advantage": a page's title, its section and its site
+        # (a service named in payer words, "Home Health Services", is still the title)
+        for part in parts[:-2]:
+            part = _strip_title_ids(part)
+            if len(part) >= 3 and not lexicon.pattern("documents", "document_kind").search(part):
+                return part
+    for part in parts:
         # "Oscar Clinical Guideline: Pain Management: Epidural ...": the payer's and the document kind's parts go
         part = ": ".join(piece for piece in part.split(": ") if not _generic(piece))
         part = _strip_title_ids(part)
@@ -775,6 +870,10 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
             # "Clinical Policy: Massage Therapy", "Medical Necessity Criteria: Reduction Mammoplasty | CWQI HCS-0058A";
             # "Sleep Testing: Polysomnography and Home Sleep Apnea Testing" is a title with its subtitle
             kind, _, rest = _TITLE_PARTS.split(line)[0].partition(":")
+            if set(re.findall(r"[a-z]+", kind.lower())) & lexicon.words("payers", "line_of_business") \
+                    and not lexicon.pattern("documents", "document_kind").search(kind):
+                # "Indiana Medicaid: Hoosier Healthwise | Healthy Indiana Plan (HIP)": the plan's products, no title
+                continue
             if kind.strip() and _generic(kind):
                 line = rest.strip()
             elif title_case(kind.strip()) and title_case(rest.strip()) and 2 <= len(kind.split()) <= 6:

@@ -747,3 +747,58 @@ def test_a_policy_number_in_front_of_a_title_field_is_no_part_of_it(tmp_path: Pa
     meta, _ = read_meta("Title: PM-CIR-134 Bariatric Surgery\nPolicy Number: PM-CIR-134\n\nPolicy\nText.\n",
                         tmp_path / "mcs.html")
     assert meta.title == "Bariatric Surgery"
+
+
+@pytest.mark.parametrize(("head", "hint", "payer"), [
+    # a logo's initials before the name they stand for; the copyright owner's trade name after "d/b/a"
+    ("MHS | Managed Health Services\nIndiana Medicaid: Hoosier Healthwise | Healthy Indiana Plan (HIP)\n\n"
+     "Clinical Policy: Wearable Cardioverter-Defibrillators\nReference Number: IN.CP.MP.356\n", None, "Managed Health Services"),
+    ("Clinical Policy: Wearable Cardioverter-Defibrillators\nReference Number: IN.CP.MP.356\n\nPolicy\nText.\n\n"
+     "(C)2021 Coordinated Care Corporation Indiana, Inc. d/b/a Managed Health Services. All rights reserved.\n", None,
+     "Managed Health Services"),
+    # a short plan name on the top line that the document writes as what a plan does, under its parent's tagline
+    ("Keystone First\nA member of the AmeriHealth Caritas Family of Companies\n\nClinical Policy Title: Home phototherapy\n"
+     "Clinical Policy Number: 05.01.11\n\nKeystone First has developed clinical policies. Keystone First's clinical "
+     "policies draw on guidelines from the Centers for Medicare & Medicaid Services.\n", None, "Keystone First"),
+    # a shared policy marks the plan it applies to
+    ("Medical Necessity Guidelines:\nPulmonary Rehabilitation\nApplies to:\n[ ] Harvard Pilgrim Health Care Commercial "
+     "products; Fax 1-800-232-0816\n[ ] Tufts Health Plan Commercial products; Fax 617-972-9409\n[X] CarePartners of "
+     "Connecticut; Fax 617-972-9409\n", None, "CarePartners of Connecticut"),
+    # a web page's site name ends its title, after a service named in payer words; a menu is no banner
+    ("  \u2022 Home\n  \u2022 Medical Policies\n  \u2022 Home Health Services\n\nHome Health Services\n\nPolicy No.\n"
+     "KCA-UM-115\n\nKelseyCare Advantage follows Medicare rules.\n",
+     "Home Health Services | Medical Policies | KelseyCare Advantage", "KelseyCare Advantage"),
+    # a brand that says whose company it is
+    ("This medical policy applies to HealthSun Health Plans Medicare Advantage members. HealthSun Health Plans is an "
+     "Elevance Health company.\n\nMedical Policy\n\nSubject:  Ambulatory Pulmonary Artery Pressure Monitoring\n", None,
+     "HealthSun Health Plans"),
+    # a Medicare contractor's LCD under the coverage database's banner; "Copyright Statement" names no owner
+    ("Medicare Coverage Database > Search > Local Coverage Determination (LCD) Details\nContractor Information\n"
+     "CONTRACTOR NAME\tCONTRACT TYPE\nNoridian Healthcare Solutions, LLC\tA and B MAC\n\nAMA CPT / ADA CDT / AHA NUBC "
+     "Copyright Statement\nCPT codes are copyright 2023 American Medical\nAssociation. All Rights Reserved.\n", None,
+     "Noridian"),
+])
+def test_the_plan_of_a_policy_written_in_its_own_shape(tmp_path: Path, head: str, hint, payer: str) -> None:
+    meta, _ = read_meta(head, tmp_path / "policy.txt", title_hint=hint)
+    assert meta.payer == payer
+
+
+def test_a_line_of_products_is_no_title_and_a_stacked_cell_is_a_field(tmp_path: Path) -> None:
+    meta, _ = read_meta("MHS | Managed Health Services\nIndiana Medicaid: Hoosier Healthwise | Healthy Indiana Plan (HIP)\n\n"
+                        "CLINICAL POLICY\nWearable Cardioverter-Defibrillators\n\nPolicy\nText.\n", tmp_path / "mhs.txt")
+    assert meta.title == "Wearable Cardioverter-Defibrillators"
+    meta, _ = read_meta("Home Health Services\n\nPolicy No.\nKCA-UM-115\nEffective Date\nJanuary 1, 2024\n",
+                        tmp_path / "kca.html")
+    assert (meta.policy_id, meta.effective) == ("KCA-UM-115", "January 1, 2024")
+    # (a label word ending a line of running text is no cell: "... see the policy number" above a sentence)
+    fields = header_fields("Members should see the policy number\nprinted on page 2 of the handbook.\n")
+    assert not [f for f in fields if f.name == "policy_id"]
+
+
+def test_an_lcd_date_after_its_lead_words(tmp_path: Path) -> None:
+    text = ("LCD ID\nL39114\nOriginal Effective Date\nFor services performed on or after 03/17/2022\n"
+            "Revision Effective Date\nFor services performed on or after 02/08/2024\n")
+    kinds = {f.name: f.value for f in dated_fields(text)}
+    assert kinds == {"original": "03/17/2022", "revised": "02/08/2024"}
+    meta, _ = read_meta(text, tmp_path / "lcd.txt")
+    assert meta.policy_id == "L39114"

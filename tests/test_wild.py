@@ -1166,6 +1166,25 @@ def test_a_medicare_contractor_named_short_is_medicare(engine: AnswerEngine, que
     assert answer.route is None and _policy_ids(answer)[:1] == ["L38773"]
 
 
+def test_a_contractors_lcd_is_its_own_and_medicares(engine: AnswerEngine) -> None:
+    # the LCD's payer is the contractor that wrote it; a question naming the program it serves reaches it too
+    payers = {p.meta.payer for p in engine.index.policies.values() if p.meta.policy_id == "L38773"}
+    assert payers == {"Novitas Solutions"}
+    assert "Novitas Solutions" in engine.reader.read("Does Medicare cover facet joint radiofrequency ablation?", []).payers
+
+
+@pytest.mark.parametrize(("question", "route"), [
+    # a leading acronym no policy writes names a plan, even before a service only partly named
+    ("HMSA portable oxygen concentrator coverage criteria?", "not_in_corpus"),
+])
+def test_a_plan_named_first_by_letters_no_policy_writes(engine: AnswerEngine, question: str, route: str) -> None:
+    assert engine.ask(question).route == route
+
+
+def test_a_one_word_plan_said_in_two(engine: AnswerEngine) -> None:
+    assert engine.reader.read("md wise cover aba for my 3 yr old?", []).payers == ("MDwise",)
+
+
 def test_a_negative_statement_read_on_the_words_the_statements_name(engine: AnswerEngine) -> None:
     # "bite" is written only where the policy lists side effects: the statement on prefabricated appliances answers
     answer = engine.ask("Member asks whether Regence covers a prefabricated boil-and-bite oral appliance for "

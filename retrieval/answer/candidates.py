@@ -53,7 +53,10 @@ class Candidates:
         for code in u.codes:
             for key in self.index.policies_with_code(code):
                 # a policy named by its number is the one asked about: other policies listing the code are not
-                if key not in keys and (not u.doc_keys or key in u.doc_keys) and not keys_named:
+                # (a named plan's policy that lists the code is asked about, whatever the other words matched: "prior
+                # auth for K0606 for an MHS Hoosier Care Connect member")
+                if key not in keys and not keys_named and (
+                        not u.doc_keys or key in u.doc_keys or self.index.policies[key].meta.payer in u.payers):
                     keys.append(key)
         if not keys:
             keys = list(u.doc_keys)

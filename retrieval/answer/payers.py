@@ -30,6 +30,7 @@ class PayerNames:
         self._named: dict[str, set[str]] = {}  # lower-cased alias -> the loaded payers it names
         self._everyday: set[str] = set()  # a plan's first word that is an everyday word ("scan" of SCAN Health Plan)
         rows = {row["payer"]: row["aliases"] for row in lexicon.rows("payers", "payer")}
+        serves = {row["payer"]: row["serves"] for row in lexicon.rows("payers", "payer") if row.get("serves")}
         short_forms: dict[str, set[str]] = {}
         for name in self.loaded:
             self._add(name.lower(), name)
@@ -53,6 +54,8 @@ class PayerNames:
             official = canonical_payer(name)
             for alias in rows.get(official, ()) if official is not None else ():
                 self._add(alias, name)
+            if official in serves:
+                self._add(serves[official], name)  # "does Medicare cover ..." reaches a contractor's LCD
             # a loaded payer's own first word names it too ("Does Horizon cover ...", "my Excellus plan")
             first = name.split()[0].lower()
             if "-" in first and len(first) >= 5:
@@ -236,6 +239,10 @@ class PayerNames:
                 glued = _glued(said[i], core) and said[i] not in english_words()
                 if glued:
                     hits |= {(name, text[tokens[i][1]:tokens[i][2]]) for name in names}
+                    continue
+                if len(core) == 1 and len(core[0]) >= 5 and i + 1 < len(said) and said[i] + said[i + 1] == core[0]:
+                    # "md wise" for MDwise, "care source" for CareSource: a one-word name said in two
+                    hits |= {(name, text[tokens[i][1]:tokens[i + 1][2]]) for name in names}
                     continue
                 if i + len(core) > len(said):
                     continue

@@ -150,8 +150,8 @@ class QuestionReader:
             scored = self._services.for_payers(expanded, payers, asides=asides) or scored
         doc_keys = tuple(k for k, _ in scored)
         service_score = scored[0][1] if scored else 0.0
-        if not payers and unknown is None and service_score >= 0.8:
-            unknown = self._leading_plan(question)
+        if not payers and unknown is None:
+            unknown = self._leading_plan(question)  # (which checks that a service follows the name)
         if not payers and unknown is None and doc_keys:
             unknown = self._named_plan(question, doc_keys)
         elif not payers and unknown is None:
@@ -380,7 +380,10 @@ class QuestionReader:
             rest = rest[1:]
         following = " ".join(rest[:4])
         scored = self._services.match(expand(following))
-        if not scored or scored[0][1] < 0.8:
+        # (an acronym no policy writes at all, "HMSA portable oxygen concentrator criteria?", needs less of a title said
+        # after it than a capitalised word, which may be a device or a drug)
+        unwritten = lead.group(1).isupper() and word not in self._vocab and word not in english_words()
+        if not scored or scored[0][1] < (0.3 if unwritten else 0.8):
             return None
         # a word the corpus writes elsewhere ("Paramount to these policies is the member's contract") still names a
         # plan when no policy of that service writes it; "Inspire criteria for OSA" names a device its policies write
