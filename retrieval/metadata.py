@@ -34,6 +34,8 @@ _SEPARATORS = {
     "dash": r"[ \t]*(?::|[-\u2013\u2014])(?:\*\*|__)?[ \t]*",
     # (or a line break: a web page's stacked cells, "Policy No." above "KCA-UM-115", when the label has its line alone)
     "any": r"(?:[ \t]*:(?:\*\*|__)?[ \t]*|[ \t]*(?:[-\u2013\u2014]|\.{2,})[ \t.]*|[ \t]+|[ \t]*\n(?=[ \t]*\S))",
+    # a text table's cell border: "| Guideline Name         | Home Infusion Therapy Services |"
+    "cell": r"(?:[ \t]*:[ \t]*|[ \t]*\|[ \t]*)",
 }
 
 
@@ -152,7 +154,7 @@ def _value(text: str, at: int, kind: str) -> tuple[int, int] | None:
         label = pattern.search(rest)  # "SUBJECT: CHIROPRACTIC CARE POLICY NUMBER: 10.01.02": the title ends at the next label
         if label is not None and label.start() > 0:
             rest = rest[:label.start()]
-        value = re.split(r"[ \t]{2,}|\t", rest.strip())[0] if rest.strip() else ""
+        value = re.split(r"[ \t]{2,}|\t|[ \t]*\|", rest.strip())[0] if rest.strip() else ""  # (to a cell's border)
         if value:
             start = at + rest.index(value)
             return start, start + len(value)
@@ -341,7 +343,10 @@ def _payer(text: str, title_hint: str | None) -> str | None:
        business, so a program is the payer only of a document that names no plan."""
     pattern, canonical = _payer_pattern()
     programs = _programs()
-    opening = [(m.start(), canonical[_norm(m.group(0))]) for m in pattern.finditer(text[:PAYER_SCAN_CHARS])]
+    # (not the administrator a self-funded or state plan names: "Administered by Blue Cross and Blue Shield of North
+    # Carolina (Third Party Administrator)" under "North Carolina State Health Plan for Teachers and State Employees")
+    opening = [(m.start(), canonical[_norm(m.group(0))]) for m in pattern.finditer(text[:PAYER_SCAN_CHARS])
+               if not _ADMINISTERED_BY.search(text[max(0, m.start() - 40):m.start()])]
     hinted = [canonical[_norm(m.group(0))] for m in pattern.finditer(title_hint or "")]
     checked = _checked_plan(text)
     if checked is not None:
@@ -631,6 +636,7 @@ def _written_as_a_plan(line: str, text: str) -> bool:
     return len(uses) >= 2
 
 
+_ADMINISTERED_BY = re.compile(r"\b(?:administered|serviced|managed)\s+by\s+(?:the\s+)?$", re.I)
 _MENU_ITEM = re.compile(r"^\s*[\u2022\u00b7\u25aa\u25cf\u2023]\s")
 _TAGLINE = re.compile(r"^(?:an?\s|member of\b|part of\b|serving\b)", re.I)
 
@@ -680,7 +686,11 @@ def _payer_from_text(text: str, title_hint: str | None = None) -> str | None:
         # "Community Health Plan of Washington": a first word that usually opens no plan's name ("Community Health
         # Centers") still does before "Health Plan" or "Health Plan of <place>"
         named_plan = re.search(r"\bhealth ?plans?\b", line, re.I) or _states_positions(line, text)
-        if len(line.split()) <= 9 and (payer_words.search(camel) or line == whole and _written_as_a_plan(line, text)) and not not_payer.search(line) \
+        # (a name stripped of "Medical Policy" is the plan written as a plan, unless the text writes it longer:
+        # "Presbyterian" of "Presbyterian Medical Policy" over "Presbyterian Health Plan, Inc.")
+        fuller = line != whole and re.search(rf"(?<![\w-]){re.escape(line)}\s+(?:Health|Healthcare|HealthCare|Insurance|Plan)\b", text)
+        if len(line.split()) <= (12 if named_plan else 9) \
+                and (payer_words.search(camel) or not fuller and _written_as_a_plan(line, text)) and not not_payer.search(line) \
                 and (line.split()[0].lower() not in lexicon.words("documents", "not_plan_first") or named_plan):
             # "SUPERIOR HEALTHPLAN" (or a logo's "arizona complete health") at the top is "Superior HealthPlan" where the
             # document writes it in its own case
@@ -719,7 +729,7 @@ def _fuller_name(name: str, text: str) -> str:
     return f"{word} {name}" if word is not None and before[word] >= 2 else name
 
 
-_SECTION_NUMBERED = re.compile(r"^(?:\d{1,3}|[IVX]{1,5}|[A-Z])[.)]\s")
+_SECTION_NUMBERED = re.compile(r"^(?:(?:\d{1,3}|[IVX]{1,5}|[A-Z])[.)]\s|\d{1,3}\s+[A-Z])")  # ("14 Durable Medical Equipment")
 _ACRONYM_LEAD = re.compile(r"^([A-Z]{3,6})\b(?!\.)")
 
 
@@ -788,6 +798,8 @@ def _title_from_hint(hint: str | None) -> str | None:
         # "Oscar Clinical Guideline: Pain Management: Epidural ...": the payer's and the document kind's parts go
         part = ": ".join(piece for piece in part.split(": ") if not _generic(piece))
         part = _strip_title_ids(part)
+        if not re.search(r"[a-z]", part) and (re.search(r"\d", part) or len(part.split()) == 1 and len(part) <= 6):
+            continue  # "CPG 108", "HTA-UM-CP-07", "TMS": a number or a short form, the title is written out below
         if len(part) >= 3 and not _generic(part):
             return part
     return None
@@ -849,9 +861,13 @@ def _unwrapped_title(text: str, field: HeaderField) -> str:
     return value
 
 
+_UNKNOWN_LABEL = re.compile(r"[A-Z][A-Za-z /&]{0,40}\b(?:number|no\.|id|date|area|program|chapter|section|topic|codes?)"
+                            r"[ \t]*(?::|[ \t]+[A-Z0-9#])", re.I)
+
+
 def _title_from_text(text: str, payer: str = "") -> str | None:
     """The first short Title Case line of the opening lines that is not the payer, the kind of document or a label."""
-    from .headings import title_case
+    from .headings import section_kind, title_case
 
     owner = lexicon.pattern("documents", "not_payer_owner")
     furniture = lexicon.pattern("documents", "page_furniture")
@@ -882,6 +898,12 @@ def _title_from_text(text: str, payer: str = "") -> str | None:
                 line = ""
         if _PHONE.search(line) or re.search(r"[a-z]{2}[.!]$", line):
             continue  # "Need Assistance? Call 1-888-404-3549", "Better Health, Better Life.": a banner or a slogan
+        if _UNKNOWN_LABEL.match(line) or _DATE.search(line[-12:]) or len(re.findall(r"\s[/\u203a]\s", line)) >= 2 \
+                or re.search(r"\s(?:is|are|was|were|has|have|will|must)\s", line) \
+                or len(line.split()) <= 2 and section_kind(line.rstrip(":")) != "other":
+            # "Guideline or Policy Number: Evolent_CG_063", "Review Date 05/2024", "Providers / Medical Policies / ...",
+            # "Purpose": a field the table does not know, a date, a site's trail or a section heading
+            continue
         if not line or line.count(":") > 1 or (":" in line and not title_case(line.split(":")[0])) or len(line) > 150 or not re.search(r"[A-Za-z]{3}", line) or _ADDRESS.search(line):
             continue
         words = line.split()

@@ -802,3 +802,30 @@ def test_an_lcd_date_after_its_lead_words(tmp_path: Path) -> None:
     assert kinds == {"original": "03/17/2022", "revised": "02/08/2024"}
     meta, _ = read_meta(text, tmp_path / "lcd.txt")
     assert meta.policy_id == "L39114"
+
+
+def test_an_administrator_a_chapter_number_and_a_section_heading_are_no_plan_or_title(tmp_path: Path) -> None:
+    meta, _ = read_meta("North Carolina State Health Plan for Teachers and State Employees\nA Division of the Department of "
+                        "State Treasurer\nAdministered by Blue Cross and Blue Shield of North Carolina (Third Party "
+                        "Administrator)\n\nSTATE HEALTH PLAN BENEFIT POLICY\n\nHearing Aids and Hearing Aid Evaluation\n"
+                        "Policy #: SHP-BP-2021-09\n", tmp_path / "shp.txt")
+    assert meta.payer == "North Carolina State Health Plan for Teachers and State Employees"
+    meta, _ = read_meta("Central Health Medicare Plan\n\n+------------------------+------------------------+\n"
+                        "| Guideline Name         | Home Infusion Therapy Services |\n| Guideline Number       | "
+                        "CHMP-UM-044            |\n\nPurpose\nThis guideline ...\n", tmp_path / "chmp.txt")
+    assert meta.title == "Home Infusion Therapy Services"
+    meta, _ = read_meta("PROVIDER PARTNERS HEALTH PLANS\n\nPurpose\n\nBackground\n\nSkilled Nursing Facility Stays\n",
+                        tmp_path / "pphp.txt")
+    assert meta.title == "Skilled Nursing Facility Stays"
+
+
+@pytest.mark.parametrize(("hint", "head", "title"), [
+    # a PDF's title field that is a number or a short form: the title is written out in the text
+    ("HTA-UM-CP-07", "HealthTeam Advantage Clinical Coverage Policy\nOutpatient Physical, Occupational and Speech Therapy\n"
+     "Policy Number HTA-UM-CP-07\n", "Outpatient Physical, Occupational and Speech Therapy"),
+    ("Magellan Care Guidelines - TMS", "Magellan Care Guidelines 2025-2026 Medical Necessity Criteria\nTranscranial Magnetic "
+     "Stimulation for Depression\nGuideline ID MCG-MHG-TMS\n", "Transcranial Magnetic Stimulation for Depression"),
+])
+def test_a_title_field_that_is_a_number_or_short_form_is_passed_over(tmp_path: Path, hint: str, head: str, title: str) -> None:
+    meta, _ = read_meta(head, tmp_path / "policy.pdf", title_hint=hint)
+    assert meta.title == title
