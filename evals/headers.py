@@ -29,7 +29,7 @@ from typing import Any
 from retrieval import lexicon
 from retrieval.answer.payers import PayerNames
 from retrieval.loaders import load_text
-from retrieval.metadata import dated_fields, payer_families, payer_names, read_meta
+from retrieval.metadata import dated_fields, plan_names, read_meta
 
 from .documents import _keeps_the_plans_own_word
 
@@ -72,22 +72,13 @@ def read_split(split: str, bank: Path = BANK) -> SplitResult:
     rows = [json.loads(line) for line in (folder / "headers.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
     result = SplitResult(split)
     metas = {}
-    texts: dict[str, list[str]] = {}
     for row in rows:
         path = folder / row["file"]
         loaded = load_text(path)
         meta, _ = read_meta(loaded.text, path, title_hint=loaded.title_hint)
         metas[row["file"]] = (meta, loaded.text)
-        texts.setdefault(meta.payer, []).append(loaded.text)
     # the names each plan goes by, as the index works them out (retrieval/search.py)
-    families = payer_families((meta.payer for meta, _ in metas.values()), texts)
-    variants: dict[str, set[str]] = {}
-    for meta, text in metas.values():
-        name = families.get(meta.payer, meta.payer)
-        named = {n for n in payer_names(text, meta.payer) if n != name}
-        if name != meta.payer:
-            named.add(meta.payer)
-        variants.setdefault(name, set()).update(named)
+    families, variants = plan_names((meta.payer, text) for meta, text in metas.values())
     names = PayerNames([families.get(meta.payer, meta.payer) for meta, _ in metas.values()], variants)
 
     def count(name: str, ok: bool, row: dict[str, Any], read: Any) -> None:

@@ -319,6 +319,26 @@ def payer_families(names: Iterable[str], texts: dict[str, list[str]] | None = No
     return out
 
 
+def plan_names(documents: Iterable[tuple[str, str]]) -> tuple[dict[str, str], dict[str, set[str]]]:
+    """For documents given as (payer read, text): each payer read -> the name its plan goes by in this corpus
+    (`payer_families`), and that name -> the other names its documents give the plan (the ways read, and the names a
+    policy pairs with its plan's: "University Health Alliance (UHA Health Insurance)", `payer_names`)."""
+    documents = list(documents)
+    texts: dict[str, list[str]] = {}
+    for payer, text in documents:
+        texts.setdefault(payer, []).append(text)
+    families = payer_families((payer for payer, _ in documents), texts)
+    variants: dict[str, set[str]] = {}
+    for payer, text in documents:
+        name = families.get(payer, payer)
+        named = {n for n in payer_names(text, payer) if n != name}
+        if name != payer:
+            named.add(payer)
+        if named:
+            variants.setdefault(name, set()).update(named)
+    return families, variants
+
+
 def _written_by_each_other(a: list[str], b: list[str], texts: dict[str, list[str]]) -> bool:
     """Two plans' names that begin with the same word, not a word of many plans' names ("Sunshine"; never "Blue" or
     "Health"), each written in the other's documents."""
@@ -702,10 +722,15 @@ def _payer_from_text(text: str, title_hint: str | None = None) -> str | None:
     return None
 
 
+def _initials(name: str, skip: frozenset[str] = frozenset({"of", "and", "the"})) -> str:
+    """The first letters of a name's words, lower-cased, its connectors left out ("uha" of "University Health Alliance")."""
+    return "".join(w[0] for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w.lower() not in skip).lower()
+
+
 def _initials_of(letters: str, name: str) -> bool:
     """Are the letters the initials of the name's words ("MHS" of "Managed Health Services"; "of", "and" left out)?"""
-    words = [w for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w.lower() not in {"of", "and", "the", "for"}]
-    return len(words) >= 2 and "".join(w[0] for w in words).lower() == letters.lower()
+    spelled = _initials(name, frozenset({"of", "and", "the", "for"}))
+    return len(spelled) >= 2 and spelled == letters.lower()
 
 
 # words that open a sentence or a phrase before a plan's name, no part of it ("Contact Community Health Plan")
@@ -1030,9 +1055,6 @@ def payer_names(text: str, payer: str) -> tuple[str, ...]:
     form = lexicon.words("payers", "name_form")
     lines = lexicon.words("payers", "line_of_business")
 
-    def initials(name: str) -> str:
-        return "".join(w[0] for w in re.findall(r"[A-Za-z][\w'\u2019-]*", name) if w.lower() not in {"of", "and", "the"}).lower()
-
     def ours(name: str) -> bool:
         lowered = name.lower()
         return lowered == payer.lower() or lowered.startswith(payer.lower() + " ")
@@ -1053,7 +1075,7 @@ def payer_names(text: str, payer: str) -> tuple[str, ...]:
             long = long.split(" ", 1)[1] if " " in long else ""
         if not long or not short or any(kind.search(x) or _NOT_A_PLAN.search(x) for x in (long, short)):
             continue  # "TRICARE Operations Manual (TOM)": a document, not the plan
-        spelled = initials(long) in {short.lower().replace(".", ""), short.split()[0].lower().replace(".", "")}
+        spelled = _initials(long) in {short.lower().replace(".", ""), short.split()[0].lower().replace(".", "")}
         pair = [long, short]
         if any(ours(name) for name in pair) and spelled or all(own_brand(name) or ours(name) for name in pair):
             found += [name for name in pair if a_name(name) and name not in found]

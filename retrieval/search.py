@@ -14,7 +14,7 @@ import numpy as np
 from . import index as idx
 from .embeddings import Embedder, get_embedder
 from .errors import IndexCorruptError
-from .metadata import payer_families, payer_names
+from .metadata import plan_names
 from .models import LOG_SECTIONS, Chunk, HeaderField, PolicyMeta, Section, Unit
 from .settings import Settings
 from .store import ChromaStore
@@ -93,20 +93,12 @@ class LoadedIndex:
             self.policies[m["doc_key"]] = PolicyRecord(m["doc_key"], m["source"], text, meta, header, sections)
         # one plan written two ways by its documents ("L.A. Care", "L.A. Care Health Plan") is one payer here; the other
         # ways still name it in a question
-        texts: dict[str, list[str]] = {}
-        for record in self.policies.values():
-            texts.setdefault(record.meta.payer, []).append(record.text)
-        families = payer_families((p.meta.payer for p in self.policies.values()), texts)
-        self.payer_variants: dict[str, set[str]] = {}
+        # (and the names a policy pairs with its plan's: "University Health Alliance (UHA Health Insurance)")
+        families, self.payer_variants = plan_names((r.meta.payer, r.text) for r in self.policies.values())
         for record in self.policies.values():
             name = families.get(record.meta.payer, record.meta.payer)
-            # and the names a policy pairs with its plan's ("University Health Alliance (UHA Health Insurance)")
-            named = {n for n in payer_names(record.text, record.meta.payer) if n != name}
             if name != record.meta.payer:
-                named.add(record.meta.payer)
                 record.meta = replace(record.meta, payer=name)
-            if named:
-                self.payer_variants.setdefault(name, set()).update(named)
 
         # a chunk's text is its policy's text[start:end]: not fetched again (it was a third of the load at 1,000 policies)
         chunk_records = self.store.get_all("chunks", documents=False)
