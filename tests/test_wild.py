@@ -1181,6 +1181,12 @@ def test_a_plan_named_first_by_letters_no_policy_writes(engine: AnswerEngine, qu
     assert engine.ask(question).route == route
 
 
+def test_a_code_the_named_plans_policy_lists_picks_it(engine: AnswerEngine) -> None:
+    # the other words ("prior auth", "Hoosier Care Connect") name no title; the code and the plan decide
+    answer = engine.ask("Do I need prior auth for K0606 for an MHS Hoosier Care Connect member?")
+    assert answer.route is None and _policy_ids(answer)[:1] == ["IN.CP.MP.356"]
+
+
 def test_a_one_word_plan_said_in_two(engine: AnswerEngine) -> None:
     assert engine.reader.read("md wise cover aba for my 3 yr old?", []).payers == ("MDwise",)
 
