@@ -1269,3 +1269,29 @@ def test_a_measure_that_fails_a_criterion_takes_the_policys_own_other_side_of_th
     assert answer.verdict == "not_medically_necessary"
     quotes = " ".join(c.quote for c in answer.citations[:2])
     assert "does not meet all of the criteria" in quotes and "six (6) months" in quotes
+
+
+# --- a study or a trial that is the service; a measure's failure; "X alone" -------------------------------------------
+@pytest.mark.parametrize("question", ["cfhp - i lost 60 lbs since my sleep study, will they cover a new one?",
+                                      "When will GlobalHealth allow a repeat sleep study after weight loss?",
+                                      "Member's SCS trial gave 35% relief. Will BCBSIL approve the permanent implant?"])
+def test_a_sleep_study_or_a_stimulator_trial_asks_for_no_evidence(engine: AnswerEngine, question: str) -> None:
+    assert engine.reader.read(question).intent != "evidence"
+    assert engine.reader.read("What trials does Blue Cross NC cite for SI joint fusion?").intent == "evidence"
+
+
+def test_a_measure_below_the_bound_is_answered_by_the_policys_own_statement_of_that_failure(
+        engine: AnswerEngine) -> None:
+    # "At least 50% reduction in pain intensity" is the criterion; "Permanent implantation ... after a trial that did
+    # not provide at least 50% pain relief" is listed as not medically necessary
+    answer = engine.ask("the trial only helped my pain about 25%. will they still put in the permanent one?",
+                        history=["Does Carolina Complete Health cover spinal cord stimulation for CRPS?"])
+    assert answer.verdict == "not_medically_necessary"
+    assert "did not provide at least 50% pain relief" in answer.citations[0].quote
+
+
+def test_a_finding_with_the_rest_said_absent_is_answered_by_the_policys_alone_statement(engine: AnswerEngine) -> None:
+    answer = engine.ask("I have MedStar Family Choice. I snore loudly but I'm not sleepy and have no other problems. "
+                        "Will they pay for a sleep study?")
+    assert answer.verdict == "not_medically_necessary"
+    assert "snoring alone" in answer.citations[0].quote

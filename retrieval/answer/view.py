@@ -260,6 +260,19 @@ def affirms(view: PolicyView, unit: Unit, word: str) -> bool:
     return not found  # named only through a longer word form the tokens missed: read as present
 
 
+def states_absent(view: PolicyView, unit: Unit, word: str) -> bool:
+    """Does the unit name the word as absent at least once ("has shown no measurable progress", "without symptoms")?"""
+    if not names(word, view.words(unit)):
+        return False
+    qualifiers = lexicon.words("questions", "negative_qualifier")
+    tokens = re.findall(r"[a-z0-9]+", view.text_of(unit).lower())
+    for i, token in enumerate(tokens):
+        stems = content_words(token)
+        if stems and names(word, {stems[0]}) and any(t in qualifiers for t in tokens[max(0, i - 2):i]):
+            return True
+    return False
+
+
 def _weight(word: str) -> float:
     return 0.4 if word in lexicon.words("questions", "generic_indication") else 1.0
 

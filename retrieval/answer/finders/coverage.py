@@ -10,7 +10,7 @@ from ...search import LoadedIndex
 from ..safety import POSITIVE, UNSURE, other_age_group
 from ..services import _generic_title
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, converse, failed_condition, match, names
+from ..view import Finding, PolicyView, Statement, converse, failed_condition, match, names, states_absent
 from ..words import _content_words, content_words, line_of_business_stems, read_into
 from .passages import best_sentence
 
@@ -95,6 +95,19 @@ def _age_finding(view: PolicyView, u: Understanding) -> Finding | None:
             return None
     if not fitting:
         return None
+
+    def verdict(pair: tuple[Statement, Unit]) -> str | None:
+        return (pair[1].verdict if pair[1] is not pair[0].unit and pair[1].verdict else None) or pair[0].unit.verdict
+
+    service = view.service_words()
+    if verdict(fitting[0]) in POSITIVE and not (view.words(fitting[0][1]) & service):
+        # "Repositioning is not required for a member who is 6 months of age or older" fits a 20-month-old, but it is
+        # one criterion of the list; "A cranial remolding orthosis started ... after 18 months of age" names the service
+        # at that age and states the policy's negative position: the age the policy excludes decides
+        excluded = next((pair for pair in fitting if verdict(pair) not in POSITIVE
+                         and verdict(pair) not in {None, "no_statement"} and view.words(pair[1]) & service), None)
+        if excluded is not None:
+            fitting.insert(0, excluded)
     statement, unit = fitting[0]
     if unit is statement.unit:
         return Finding(view, unit.verdict, [(unit, "verdict", 1.0)])
@@ -160,10 +173,15 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
                and not read_into(w, policy_words)]
     best: tuple[float, Statement, object] | None = None
     scored: list[tuple[float, Statement, object]] = []
+    # what the question says is absent ("the last two progress reports show no measurable progress") is named by a
+    # statement of that case only where the statement too writes it as absent ("... when the member has shown no
+    # measurable progress"): there it counts as asked
+    absent = [w for w in u.negated if w in policy_words and w not in generic]
     if indication:
         for statement in view.statements:
             for unit in [statement.unit, *statement.items]:
-                score = match(indication, unit, view)
+                stated_absent = [w for w in absent if states_absent(view, unit, w)]
+                score = match(indication + stated_absent, unit, view)
                 if unit is statement.unit:
                     score *= 0.9  # a named list item is the more specific match
                 scored.append((score, statement, None if unit is statement.unit else unit))
@@ -182,10 +200,21 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
         best = max(scored, key=lambda c: c[0], default=None)
     if best is not None and best[0] >= INDICATION_MIN_MATCH and _verdict_of(best) in POSITIVE:
         # a near tie between a positive and a negative statement of the asked use is read the safer way: a wrong
-        # "covered" is the most harmful answer
+        # "covered" is the most harmful answer. Where the question puts the criteria in doubt (says what is absent, or
+        # states a measure), a listed criterion is no more specific than a negative statement naming as much of it
+        def tie(c) -> float:
+            return _raw(c) if u.criteria_in_doubt else c[0]
+
         rival = max((c for c in scored if _verdict_of(c) not in POSITIVE and _verdict_of(c) is not None
-                     and c[0] >= max(INDICATION_MIN_MATCH, best[0] - TIE_MARGIN)
+                     and tie(c) >= max(INDICATION_MIN_MATCH, tie(best) - TIE_MARGIN)
                      and not other_age_group(view, c[2] or c[1].unit, u)), key=lambda c: c[0], default=None)
+        alone = _alone_case(view, u, indication, scored) if rival is None and u.negated else None
+        if alone is not None:
+            _, statement, item = alone
+            if item is not None and item.verdict:
+                return Finding(view, item.verdict, [(item, "verdict", 1.0)], item)
+            cites = [(item, "item", 1.0)] if item is not None else []
+            return Finding(view, statement.unit.verdict, [*cites, (statement.unit, "verdict", 1.0)], item)
         if rival is not None:
             best = rival
         else:
@@ -338,6 +367,24 @@ def _negative_on_stated_words(view: PolicyView, u: Understanding, indication: li
     if any(_verdict_of(c) in POSITIVE and c[0] >= best[0] - TIE_MARGIN for c in scored):
         return None
     return best
+
+
+def _alone_case(view: PolicyView, u: Understanding, indication: list[str], scored):
+    """ "I snore really loud but I'm not tired in the day": the question names one finding and says the rest is absent;
+    the policy's negative statement of that finding alone ("Snoring alone, without daytime sleepiness, witnessed apneas
+    or other signs of OSA") answers it, not the positive criterion that names it ("Habitual loud snoring"). The word
+    before "alone" must be one the question asks about (lexicon/documents.toml [alone])."""
+    alone = lexicon.pattern("documents", "alone")
+    asked = set(indication)
+    found = []
+    for c in scored:
+        verdict = _verdict_of(c)
+        if verdict in POSITIVE or verdict in {None, "no_statement"}:
+            continue
+        text = view.text_of(c[2] or c[1].unit)
+        if any(names(w, asked) for m in alone.finditer(text) for w in content_words(m.group(1))):
+            found.append(c)
+    return max(found, key=lambda c: c[0], default=None)
 
 
 def _named_exception(view: PolicyView, u: Understanding, indication: list[str], best, scored):

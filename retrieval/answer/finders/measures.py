@@ -77,6 +77,9 @@ def _context(text: str, start: int, end: int, count: bool = False) -> set[str]:
         # a count's words are those of its own clause ("AHI 30, BMI 31" says which number is which), never numbers
         before, after = re.split(r"[,;:.](?:\s|$)", before)[-1], re.split(r"[,;:](?:\s|$)|\.(?:\s|$)", after)[0]
     words = set(content_words(" ".join(before.split()[-window:] + after.split()[:window]))) - _NOT_CONTEXT
+    # "helped about 30%" and "50% pain relief" measure one thing (lexicon/questions.toml [words] improvement)
+    improvement = lexicon.words("questions", "improvement")
+    words = {"relief" if w in improvement else w for w in words}
     return {w for w in words if not w.isdigit()} if count else words
 
 
@@ -99,25 +102,63 @@ def question_measures(text: str) -> list[tuple[str, float, set[str]]]:
     return found
 
 
+def _bounds_in(view: PolicyView, unit: Unit):
+    """(bound, dimension, limit, the words around it) for each bound a unit states, less a case it applies to."""
+    text = " ".join(view.text_of(unit).split())
+    for bound, pattern in _bounds():
+        for m in pattern.finditer(text):
+            measured = m.group(2) if (pattern.groups or 0) >= 2 else None
+            if measured is None and _conditional(text, m.start()):
+                continue  # "When the AHI is 30 or more, the member has ...": a case the criterion applies to
+            yield (bound, *_value(m.group(1), measured), _context(text, m.start(), m.end(), count=measured is None))
+
+
+def failed_bound(view: PolicyView, units: list[Unit], measures: list[tuple[str, float, set[str]]]):
+    """The first unit whose bound the question's measure of the same kind, about the same thing, does not meet, with
+    that bound (dimension, limit, the words around it)."""
+    for unit in units:
+        for bound, dimension, limit, around in _bounds_in(view, unit):
+            for asked_dimension, value, asked_around in measures:
+                shared = around & asked_around
+                if dimension == "count":
+                    shared -= _COUNT_NOUNS  # "score" alone does not say a STOP-BANG score is an Epworth one
+                if asked_dimension != dimension or not shared:
+                    continue
+                if (bound == "at_least" and value < limit) or (bound == "at_most" and value > limit):
+                    return unit, (bound, dimension, limit, around, value)
+    return None
+
+
 def failed_criterion(view: PolicyView, units: list[Unit], measures: list[tuple[str, float, set[str]]]) -> Unit | None:
     """The first unit whose bound the question's measure of the same kind, about the same thing, does not meet."""
-    for unit in units:
-        text = " ".join(view.text_of(unit).split())
-        for bound, pattern in _bounds():
-            for m in pattern.finditer(text):
-                measured = m.group(2) if (pattern.groups or 0) >= 2 else None
-                dimension, limit = _value(m.group(1), measured)
-                around = _context(text, m.start(), m.end(), count=measured is None)
-                if measured is None and _conditional(text, m.start()):
-                    continue  # "When the AHI is 30 or more, the member has ...": a case the criterion applies to
-                for asked_dimension, value, asked_around in measures:
-                    shared = around & asked_around
-                    if dimension == "count":
-                        shared -= _COUNT_NOUNS  # "score" alone does not say a STOP-BANG score is an Epworth one
-                    if asked_dimension != dimension or not shared:
-                        continue
-                    if (bound == "at_least" and value < limit) or (bound == "at_most" and value > limit):
-                        return unit
+    found = failed_bound(view, units, measures)
+    return None if found is None else found[0]
+
+
+def _stated_failure(view: PolicyView, failed: tuple[str, str, float, set[str], float], owners
+                    ) -> tuple[Unit, Unit, str] | None:
+    """The policy's own negative statement of the case the question's measure is in: "Permanent implantation ... after a
+    trial that did not provide at least 50% pain relief;" listed under "not medically necessary", beside the criterion
+    "At least 50% reduction in pain intensity" (the same bound with a negative word), or the other side of the bound
+    holding the asked value ("when conservative treatment has lasted less than 3 months" beside "at least 3 months" for
+    6 weeks; "oxygen saturation is 89% or higher" beside "at or below 88%" for 90%). It measures the same thing."""
+    direction, dimension, limit, around, value = failed
+    qualifiers = lexicon.words("questions", "negative_qualifier")
+    for statement in view.statements:
+        if statement in owners:
+            continue
+        for unit in [statement.unit, *statement.items]:
+            verdict = (unit.verdict if unit is not statement.unit and unit.verdict else None) or statement.unit.verdict
+            if verdict in POSITIVE or verdict in {None, "no_statement"}:
+                continue
+            negated = bool(set(re.findall(r"[a-z]+", view.text_of(unit).lower())) & qualifiers)
+            for other, d, lim, words in _bounds_in(view, unit):
+                if d != dimension or not (words & around - _COUNT_NOUNS):
+                    continue
+                if negated and other == direction and lim == limit:
+                    return statement.unit, unit, verdict
+                if other != direction and ((other == "at_least" and value >= lim) or (other == "at_most" and value <= lim)):
+                    return statement.unit, unit, verdict
     return None
 
 
@@ -137,9 +178,10 @@ def check(finding: Finding, u: Understanding) -> Finding:
     # or lower", under a lead-in that states no verdict of its own)
     parents = {unit.parent for unit in cited if unit.kind == "list_item" and unit.parent is not None}
     units += [x for x in view.units if x.parent in parents and x not in units]
-    failed = failed_criterion(view, units, measures)
-    if failed is None:
+    found = failed_bound(view, units, measures)
+    if found is None:
         return finding
+    failed, bound = found
     cites = [(failed, "item", 1.0)] + [c for c in finding.cites if c[0] is not failed]
     # the policy's own other side of those criteria ("TMS for a Member who does not meet all of the criteria in section B
     # is not medically necessary"), the first after the statement that sets them, states the position
@@ -147,4 +189,9 @@ def check(finding: Finding, u: Understanding) -> Finding:
                 key=lambda s: s.unit.start, default=None)
     if after is not None:
         return Finding(view, after.unit.verdict, [(after.unit, "verdict", 1.0), *cites], finding.matched_item)
+    stated = _stated_failure(view, bound, owners)
+    if stated is not None:
+        carrier, unit, verdict = stated
+        lead = [(unit, "verdict", 1.0)] if carrier is unit or unit.verdict else [(unit, "item", 1.0), (carrier, "verdict", 1.0)]
+        return Finding(view, verdict, [*lead, *cites], None if carrier is unit else unit)
     return Finding(view, None, cites, finding.matched_item, note=UNSURE)
