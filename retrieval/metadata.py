@@ -1079,7 +1079,34 @@ def payer_names(text: str, payer: str) -> tuple[str, ...]:
         pair = [long, short]
         if any(ours(name) for name in pair) and spelled or all(own_brand(name) or ours(name) for name in pair):
             found += [name for name in pair if a_name(name) and name not in found]
+    found += [tail for tail in _tails_written_as_plan(scan, payer) if tail not in found]
     return tuple(found)
+
+
+_STATES_A_POSITION = r"(?:'s\b|\u2019s\b|\s+(?:considers?|covers?|will|may|does|do|is|requires?|reserves?|follows?))"
+
+
+def _tails_written_as_plan(text: str, payer: str) -> list[str]:
+    """A shorter part of the plan's name that its policy writes alone as the one that states positions: "Health
+    Options considers ..." in a "Community Health Options" policy, "Blue Care Network's ..." in a "Blue Care Network of
+    Michigan" one. Two words at least, none a joining word ("Blue Shield of Alabama" is another plan's name), not ending
+    in a word every plan's name has ("Health Plan"), and not inside the full name."""
+    words = payer.split()
+    form = lexicon.words("payers", "name_form")
+    joining = {"of", "and", "&", "the", "for", "de", "del"}
+    found = []
+    for i in range(len(words)):
+        for j in range(i + 2, len(words) + 1):
+            part = words[i:j]
+            if j - i == len(words) or {w.lower() for w in part} & joining or part[-1].lower() in form:
+                continue
+            written = re.compile(r"(?<![\w&-])" + r"\s+".join(map(re.escape, part)) + _STATES_A_POSITION)
+            for m in written.finditer(text):
+                before = re.findall(r"[\w&-]+", text[max(0, m.start() - 40):m.start()])
+                if not (i > 0 and before and before[-1].lower() == words[i - 1].lower()):
+                    found.append(" ".join(part))
+                    break
+    return found
 
 
 def _aliases(text: str) -> tuple[str, ...]:

@@ -829,3 +829,17 @@ def test_an_administrator_a_chapter_number_and_a_section_heading_are_no_plan_or_
 def test_a_title_field_that_is_a_number_or_short_form_is_passed_over(tmp_path: Path, hint: str, head: str, title: str) -> None:
     meta, _ = read_meta(head, tmp_path / "policy.pdf", title_hint=hint)
     assert meta.title == title
+
+
+def test_a_shorter_part_of_the_plans_name_that_states_positions_is_a_name_it_goes_by() -> None:
+    from retrieval.metadata import payer_names
+
+    text = ("Community Health Options\nMedical Policy MP-0027\nHealth Options considers endovenous ablation medically "
+            "necessary when ...\nHealth Options may review ...")
+    assert "Health Options" in payer_names(text, "Community Health Options")
+    text = "Blue Care Network of Michigan\nBlue Care Network's members ...\nBlue Care Network covers ..."
+    assert "Blue Care Network" in payer_names(text, "Blue Care Network of Michigan")
+    # never a part inside the full name, a part with a joining word, nor one ending in a word every plan's name has
+    text = "Blue Cross and Blue Shield of Alabama considers ...\nThe Health Plan considers ..."
+    assert payer_names(text, "Blue Cross and Blue Shield of Alabama") == ()
+    assert payer_names("Prairie Health Plan considers ...", "Big Prairie Health Plan") == ()

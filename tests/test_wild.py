@@ -1295,3 +1295,9 @@ def test_a_finding_with_the_rest_said_absent_is_answered_by_the_policys_alone_st
                         "Will they pay for a sleep study?")
     assert answer.verdict == "not_medically_necessary"
     assert "snoring alone" in answer.citations[0].quote
+
+
+def test_a_plan_asked_by_the_short_name_its_policy_states_positions_under(engine: AnswerEngine) -> None:
+    # the policy is Community Health Options'; it writes "Health Options considers ..."
+    answer = engine.ask("Does Health Options cover VenaSeal for varicose veins?")
+    assert answer.route is None and _policy_ids(answer)[0] == "MP-0027"
