@@ -1301,3 +1301,11 @@ def test_a_plan_asked_by_the_short_name_its_policy_states_positions_under(engine
     # the policy is Community Health Options'; it writes "Health Options considers ..."
     answer = engine.ask("Does Health Options cover VenaSeal for varicose veins?")
     assert answer.route is None and _policy_ids(answer)[0] == "MP-0027"
+
+
+@pytest.mark.parametrize("question, payer", [
+    ("Will Blue Cross of Northeastern PA keep paying for TMS?", "Blue Cross of Northeastern Pennsylvania"),
+    ("Does Community Health Plan of WA cover TMS?", "Community Health Plan of Washington")])
+def test_a_plan_whose_name_ends_in_a_state_is_named_with_the_states_short_form(
+        engine: AnswerEngine, question: str, payer: str) -> None:
+    assert engine.reader.read(question).payers == (payer,)

@@ -338,6 +338,14 @@ def _written_forms(name: str) -> list[str]:
                 forms += [f"{short}{rest}", f"{short} {' '.join(words)}"]
                 if len(short) == 2 and len(bare_rest) >= 2:
                     forms.append(short + "".join(w[0] for w in bare_rest))  # "AzCH" for "Arizona Complete Health"
+    # "Blue Cross of Northeastern PA" for "Blue Cross of Northeastern Pennsylvania", "Physicians Health Plan of Northern
+    # IN": a name that ends with a state's name, said with the state's short form
+    for row in lexicon.rows("payers", "state"):
+        state = row["name"].lower()
+        if plain.lower().endswith(" " + state) and len(plain.split()) > len(state.split()) + 1:
+            head = plain.lower()[:-len(state)]
+            # (a postal code that is also a word, "pa", "me", is safe here: it ends the plan's own longer name)
+            forms += [head + short for short in [*row["forms"], *row.get("glued", [])] if len(short) >= 2]
     # "VNS Health Health Plans", "CCA Health": a name that opens with its letters is said by them ("VNS"), and by them
     # with the word that follows ("VNS Health")
     opening = _OPENING_LETTERS.match(plain)
