@@ -1079,14 +1079,14 @@ def payer_names(text: str, payer: str) -> tuple[str, ...]:
         pair = [long, short]
         if any(ours(name) for name in pair) and spelled or all(own_brand(name) or ours(name) for name in pair):
             found += [name for name in pair if a_name(name) and name not in found]
-    found += [tail for tail in _tails_written_as_plan(scan, payer) if tail not in found]
+    found += [part for part in _parts_written_as_plan(scan, payer) if part not in found]
     return tuple(found)
 
 
 _STATES_A_POSITION = r"(?:'s\b|\u2019s\b|\s+(?:considers?|covers?|will|may|does|do|is|requires?|reserves?|follows?))"
 
 
-def _tails_written_as_plan(text: str, payer: str) -> list[str]:
+def _parts_written_as_plan(text: str, payer: str) -> list[str]:
     """A shorter part of the plan's name that its policy writes alone as the one that states positions: "Health
     Options considers ..." in a "Community Health Options" policy, "Blue Care Network's ..." in a "Blue Care Network of
     Michigan" one. Two words at least, none a joining word ("Blue Shield of Alabama" is another plan's name), not ending

@@ -24,6 +24,13 @@ class Statement:
     items: list[Unit] = field(default_factory=list)
 
 
+def listed_verdict(statement: Statement, unit: Unit | None) -> str | None:
+    """The verdict for a statement or one of its listed items: the item's own, where it states one, else the
+    statement's ("The following are not medically necessary: - Snoring alone ...")."""
+    return (unit.verdict if unit is not None and unit is not statement.unit and unit.verdict else None) \
+        or statement.unit.verdict
+
+
 @dataclass
 class PolicyView:
     """What a question about one policy needs, worked out once at load time."""
@@ -241,36 +248,32 @@ def _one_family(word: str, w: str) -> bool:
     return shared >= 7 and shared >= 0.75 * min(len(root), len(other))
 
 
+def _occurrences(view: PolicyView, unit: Unit, word: str):
+    """Each token of the unit that names the word, with whether a negative qualifier stands in the two tokens before it."""
+    qualifiers = lexicon.words("questions", "negative_qualifier")
+    tokens = re.findall(r"[a-z0-9]+", view.text_of(unit).lower())
+    for i, token in enumerate(tokens):
+        stems = content_words(token)
+        if stems and names(word, {stems[0]}):
+            yield token, any(t in qualifiers for t in tokens[max(0, i - 2):i])
+
+
 def affirms(view: PolicyView, unit: Unit, word: str) -> bool:
     """Does the unit name the word as present? "inadequately controlled", "uncontrolled", "without imaging guidance"
     name it as absent, which agrees with a question that says it is absent ("isn't controlled even with medication")."""
     if not names(word, view.words(unit)):
         return False
-    qualifiers = lexicon.words("questions", "negative_qualifier")
-    tokens = re.findall(r"[a-z0-9]+", view.text_of(unit).lower())
     found = False
-    for i, token in enumerate(tokens):
-        stems = content_words(token)
-        if not stems or not names(word, {stems[0]}):
-            continue
+    for token, qualified in _occurrences(view, unit, word):
         found = True
-        before = tokens[max(0, i - 2):i]
-        if not any(t in qualifiers for t in before) and not any(token.startswith(p) for p in ("un", "non")):
+        if not qualified and not any(token.startswith(p) for p in ("un", "non")):
             return True
     return not found  # named only through a longer word form the tokens missed: read as present
 
 
 def states_absent(view: PolicyView, unit: Unit, word: str) -> bool:
     """Does the unit name the word as absent at least once ("has shown no measurable progress", "without symptoms")?"""
-    if not names(word, view.words(unit)):
-        return False
-    qualifiers = lexicon.words("questions", "negative_qualifier")
-    tokens = re.findall(r"[a-z0-9]+", view.text_of(unit).lower())
-    for i, token in enumerate(tokens):
-        stems = content_words(token)
-        if stems and names(word, {stems[0]}) and any(t in qualifiers for t in tokens[max(0, i - 2):i]):
-            return True
-    return False
+    return names(word, view.words(unit)) and any(qualified for _, qualified in _occurrences(view, unit, word))
 
 
 def _weight(word: str) -> float:

@@ -10,7 +10,17 @@ from ...search import LoadedIndex
 from ..safety import POSITIVE, UNSURE, other_age_group
 from ..services import _generic_title
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, Statement, converse, failed_condition, match, names, states_absent
+from ..view import (
+    Finding,
+    PolicyView,
+    Statement,
+    converse,
+    failed_condition,
+    listed_verdict,
+    match,
+    names,
+    states_absent,
+)
 from ..words import _content_words, content_words, line_of_business_stems, read_into
 from .passages import best_sentence
 
@@ -28,7 +38,7 @@ def _raw(candidate) -> float:
 
 def _verdict_of(candidate) -> str | None:
     _, statement, item = candidate
-    return (item.verdict if item is not None and item.verdict else None) or statement.unit.verdict
+    return listed_verdict(statement, item)
 
 
 def _months(number: str, unit: str | None) -> int:
@@ -96,16 +106,13 @@ def _age_finding(view: PolicyView, u: Understanding) -> Finding | None:
     if not fitting:
         return None
 
-    def verdict(pair: tuple[Statement, Unit]) -> str | None:
-        return (pair[1].verdict if pair[1] is not pair[0].unit and pair[1].verdict else None) or pair[0].unit.verdict
-
     service = view.service_words()
-    if verdict(fitting[0]) in POSITIVE and not (view.words(fitting[0][1]) & service):
+    if listed_verdict(*fitting[0]) in POSITIVE and not (view.words(fitting[0][1]) & service):
         # "Repositioning is not required for a member who is 6 months of age or older" fits a 20-month-old, but it is
         # one criterion of the list; "A cranial remolding orthosis started ... after 18 months of age" names the service
         # at that age and states the policy's negative position: the age the policy excludes decides
-        excluded = next((pair for pair in fitting if verdict(pair) not in POSITIVE
-                         and verdict(pair) not in {None, "no_statement"} and view.words(pair[1]) & service), None)
+        excluded = next((pair for pair in fitting if listed_verdict(*pair) not in POSITIVE
+                         and listed_verdict(*pair) not in {None, "no_statement"} and view.words(pair[1]) & service), None)
         if excluded is not None:
             fitting.insert(0, excluded)
     statement, unit = fitting[0]

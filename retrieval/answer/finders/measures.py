@@ -10,7 +10,7 @@ from ... import lexicon
 from ...models import Unit
 from ..safety import POSITIVE, UNSURE
 from ..understanding import Understanding
-from ..view import Finding, PolicyView, converse
+from ..view import Finding, PolicyView, converse, listed_verdict
 from ..words import content_words
 
 _NUMBER_WORDS = {w: n for n, w in enumerate("one two three four five six seven eight nine ten eleven twelve".split(), 1)}
@@ -148,7 +148,7 @@ def _stated_failure(view: PolicyView, failed: tuple[str, str, float, set[str], f
         if statement in owners:
             continue
         for unit in [statement.unit, *statement.items]:
-            verdict = (unit.verdict if unit is not statement.unit and unit.verdict else None) or statement.unit.verdict
+            verdict = listed_verdict(statement, unit)
             if verdict in POSITIVE or verdict in {None, "no_statement"}:
                 continue
             negated = bool(set(re.findall(r"[a-z]+", view.text_of(unit).lower())) & qualifiers)
