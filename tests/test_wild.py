@@ -1309,3 +1309,28 @@ def test_a_plan_asked_by_the_short_name_its_policy_states_positions_under(engine
 def test_a_plan_whose_name_ends_in_a_state_is_named_with_the_states_short_form(
         engine: AnswerEngine, question: str, payer: str) -> None:
     assert engine.reader.read(question).payers == (payer,)
+
+
+def test_an_age_the_policy_excludes_for_the_service_decides_over_one_criterions_age(engine: AnswerEngine) -> None:
+    # "Repositioning is not required for a member who is 6 months of age or older" fits a 20-month-old; "A cranial
+    # remolding orthosis started before 3 months of age or after 18 months of age" is the policy's negative position
+    answer = engine.ask("Cook Children's member is 20 months old with positional plagiocephaly. "
+                        "Is a cranial remolding helmet covered?")
+    assert answer.verdict == "not_medically_necessary"
+    assert any("after 18 months of age" in c.quote for c in answer.citations[:2])
+
+
+def test_a_near_tie_is_read_the_safer_way_before_the_list_item_bonus_when_criteria_are_in_doubt(
+        engine: AnswerEngine) -> None:
+    answer = engine.ask("CalViva member, type 2 diabetes on metformin only, no history of lows. Is a Dexcom covered?")
+    assert answer.verdict not in POSITIVE
+
+
+def test_what_the_question_says_is_absent_counts_where_a_statement_writes_it_absent(engine: AnswerEngine) -> None:
+    answer = engine.ask("will aspirus pay me back for the dexcom stelo sensor i bought at walgreens without a prescription")
+    assert answer.verdict == "not_covered"
+
+
+def test_a_contraction_is_no_indication_word(engine: AnswerEngine) -> None:
+    u = engine.reader.read("Does Partnership cover UVB light therapy for psoriasis after topical steroids didn't work?")
+    assert "didn't" not in u.indication
