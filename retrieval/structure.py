@@ -156,7 +156,7 @@ def parse(text: str) -> Structure:
         carried_lead = None
         last_item: int | None = None
         item_indent = 0  # how far the last item's marker stands in from the margin
-        levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker] per level
+        levels: list[list] = []  # nested lists: [marker style, parent unit index, last marker(, indent)] per level
         interrupted, carried_list = carried_list, None
         if interrupted is not None and BULLET.match(firsts[block_number]):
             # the list goes on after the blank line: its items keep their levels ("2." after "1." and its "a."-"d.")
@@ -280,8 +280,15 @@ def parse(text: str) -> Structure:
                 if list_group is None:
                     list_group = new_group()
                 s, e = _trim(text, start + bullet.end(), end)
-                parent = _list_parent(levels, line, lead_in_index,
-                                      last_item if last_item is not None and _opens_list(text, units[last_item]) else None)
+                opener = last_item if last_item is not None and _opens_list(text, units[last_item]) else None
+                indent = len(line) - len(line.lstrip(" \t"))
+                if opener is not None and levels and indent > item_indent and marker_style(line) == levels[-1][0]:
+                    # "  • G. The following are not medically necessary:" then "    • 1. ...": the same bullet sign, set in
+                    # further, is a list nested in the item that leads into it; the next "  • H." goes back out
+                    levels.append([levels[-1][0], opener, BULLET.match(line).group(0).strip().strip("()."), indent])
+                    parent = opener
+                else:
+                    parent = _list_parent(levels, line, lead_in_index, opener)
                 units.append(
                     RawUnit("list_item", s, e, len(sections) - 1, verdict=verdict_of(text[s:e]),
                             catch_all=_catch_all_item(text[s:e]), parent_index=parent, group=list_group)
@@ -386,7 +393,7 @@ def _continues(levels: list[list], line: str) -> bool:
         return False
     style = marker_style(line)
     marker = bullet.group(0).strip().strip("().")
-    for known, _, last in levels:
+    for known, _, last, *_ in levels:
         if known != style and known not in _AMBIGUOUS.get(style, ()):
             continue
         if last.isdigit() and marker.isdigit():
@@ -428,8 +435,11 @@ def _list_parent(levels: list[list], line: str, lead_in: int | None, opener: int
     first) is updated in place."""
     style = marker_style(line)
     marker = (BULLET.match(line) or re.match("", "")).group(0).strip().strip("().")
+    indent = len(line) - len(line.lstrip(" \t"))
     for depth in range(len(levels) - 1, -1, -1):
-        known, parent, last = levels[depth]
+        known, parent, last = levels[depth][:3]
+        if len(levels[depth]) > 3 and indent < levels[depth][3]:
+            continue  # a level set in by its indent alone ends where a line stands further out
         alpha, roman = _AMBIGUOUS.get(style, (None, None))
         # "V." continues a lettered list only right after "U."; otherwise it is the roman numeral five
         next_letter = known == alpha and len(last) == 1 and ord(marker) == ord(last) + 1

@@ -431,6 +431,23 @@ def test_a_nested_criteria_list_belongs_to_the_item_that_leads_into_it():
     assert units[first][0].verdict == "covered_with_criteria" and index
 
 
+def test_a_list_set_in_under_an_item_with_the_same_bullet_sign_belongs_to_that_item():
+    # an HTML page's nested <ol> inside an <li> comes out as bullets of one sign told apart by their indent only
+    text = ("POLICY:\n"
+            "  \u2022 G. Not medically necessary. The following are not medically necessary:\n"
+            "    \u2022 1. A second (backup or spare) external speech processor;\n"
+            "    \u2022 2. Routine replacement of headpieces on a fixed schedule.\n"
+            "  \u2022 H. Not covered. Comfort accessories are not covered benefits.\n"
+            "  \u2022 I. Investigational. The plan considers the following investigational:\n"
+            "    \u2022 1. Cochlear implantation for tinnitus in the absence of hearing loss;\n")
+    units = _units_with_text(text)
+    at = {t[:14]: n for n, (_, t) in enumerate(units)}
+    parent = {t[:14]: u.parent_index for u, t in units}
+    assert parent["1. A second (b"] == at["G. Not medical"] and parent["2. Routine rep"] == at["G. Not medical"]
+    assert parent["H. Not covered"] is None and parent["I. Investigati"] is None
+    assert parent["1. Cochlear im"] == at["I. Investigati"]
+
+
 def test_a_list_item_cut_by_a_page_break_resumes_after_the_running_header():
     header = "Acme Health Plan  |  Medical Policy  |  Policy #: 117\n"
     footer = "© 2025 Acme Health Plan, Inc., an Independent Licensee. This document is public information.\nPage {} of 3\n"

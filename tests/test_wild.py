@@ -1334,3 +1334,23 @@ def test_what_the_question_says_is_absent_counts_where_a_statement_writes_it_abs
 def test_a_contraction_is_no_indication_word(engine: AnswerEngine) -> None:
     u = engine.reader.read("Does Partnership cover UVB light therapy for psoriasis after topical steroids didn't work?")
     assert "didn't" not in u.indication
+
+
+def test_a_short_form_written_in_capitals_is_no_misspelling(engine: AnswerEngine) -> None:
+    u = engine.reader.read("Driscoll CHIP member, fluid in both ears, ENT wants ear tubes. Is the adenoidectomy covered?")
+    assert "bent" not in u.expanded.split()
+    # a question written all in capitals still has its misspellings read
+    assert "prolotherapy" in engine.reader.read("IS PROLOTHERAPHY COVRED BY UHC").expanded
+
+
+def test_a_follow_up_that_states_only_an_age_is_asked_of_the_service_the_conversation_named(
+        engine: AnswerEngine) -> None:
+    # "15 year old" names no use: the follow-up goes on with home sleep apnea testing, not the policy's other service
+    answer = engine.ask("what about for a 15 year old?", history=["Does GlobalHealth cover home sleep apnea testing?"])
+    assert answer.verdict == "not_medically_necessary"
+    assert "Home" in answer.citations[0].quote
+
+
+def test_an_html_list_nested_in_an_item_is_that_items_list(engine: AnswerEngine) -> None:
+    answer = engine.ask("IEHP - cochlear implant for single-sided deafness in a 3 year old, covered?")
+    assert answer.verdict == "investigational"

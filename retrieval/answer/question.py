@@ -125,7 +125,7 @@ class QuestionReader:
     # ------------------------------------------------------------------ one turn
     def _read_one(self, question: str) -> Understanding:
         lowered = question.lower()
-        corrected = self._correct_typos(lowered)
+        corrected = self._correct_typos(lowered, _written_short(question))
         expanded = expand(corrected)
         intent = _intent(expanded)
         date_field = _date_field(expanded) if intent == "dates" else None
@@ -260,8 +260,9 @@ class QuestionReader:
         return [self._policies[k].meta.title.lower() for k in turn.doc_keys[:1] if k in self._policies]
 
     # ------------------------------------------------------------------ pieces
-    def _correct_typos(self, lowered: str) -> str:
-        """Replace words the corpus does not know by the nearest word it does ("prolotheraphy", "nee")."""
+    def _correct_typos(self, lowered: str, short_forms: frozenset[str] = frozenset()) -> str:
+        """Replace words the corpus does not know by the nearest word it does ("prolotheraphy", "nee"). A short form
+        the question writes in capitals ("ENT wants ear tubes") is no misspelling of a word ("bent")."""
         if not self._vocab_words:
             return lowered
         payer_words = self._plan_words
@@ -269,7 +270,7 @@ class QuestionReader:
         def fix(match: re.Match[str]) -> str:
             word = match.group(0)
             base = re.sub(r"['\u2019]s$", "", word)
-            if len(word) < 3 or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit() \
+            if len(word) < 3 or word in short_forms or word in self._vocab or word in non_indication() or word in synonyms() or word.isdigit() \
                     or word in payer_words or base in payer_words:
                 return word  # "bcbsmn" names a plan: no typo of "bcbsnj"; nor does "ucare's"
             if any(word in phrase.split() and phrase in lowered for phrase in synonyms()):
@@ -434,6 +435,15 @@ class QuestionReader:
             if word not in words:
                 words.append(word)
         return tuple(words)
+
+
+def _written_short(question: str) -> frozenset[str]:
+    """The short forms a question writes in capitals ("ENT", "IEP"), lowered; none where the whole question is written
+    in capitals ("IS PROLOTHERAPHY COVRED"), since there capitals tell nothing."""
+    letters = [c for c in question if c.isalpha()]
+    if not letters or sum(c.isupper() for c in letters) > 0.6 * len(letters):
+        return frozenset()
+    return frozenset(w.lower() for w in re.findall(r"\b[A-Z]{2,5}s?\b", question))
 
 
 @functools.cache
