@@ -21,6 +21,7 @@ CODE_ROW = re.compile(r"^[ \t|]*(?:[A-Z]\d{4}|\d{4}[0-9A-Z])\b")
 _MD_HEADING = re.compile(r"^[ \t]*#{1,6}[ \t]+(?P<name>.+?)[ \t#]*$")
 # "3. Policy", "II Coverage", "4.1 Criteria"; never a five-digit code row ("90880  Hypnotherapy")
 _NUMBERED_HEADING = re.compile(r"^[ \t]*(?:\d{1,3}(?:\.\d+)*|[IVX]+)[.)]?[ \t]+(?P<name>[A-Za-z][^.;]{1,60}?)[ \t:\u00a0]*$")
+_DECIMAL_HEADING = re.compile(r"^[ \t]*\d{1,2}\.\d{1,2}(?:\.\d{1,2})?[ \t]+(?P<name>[A-Z][A-Za-z/&,()' -]{1,60}?)[ \t]*$")
 _COLON_HEADING = re.compile(r"^[ \t]*(?:\*\*|__)?(?P<name>[A-Za-z][^:\n]{1,60}?)[ \t]*:(?:\*\*|__)?[ \t\u00a0]*$")
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "from", "in", "of", "on", "or", "the", "to", "with", "vs", "via"}
 _LEAD_IN_WORDS = lexicon.pattern("documents", "lead_in_words")
@@ -177,6 +178,11 @@ def heading_name(
                 and (not BULLET.match(line) or (numbered and is_numbered_heading(line)))
                 and not re.search(r"(?:\s|\.{2,})\d+$", name)):
             return name, False
+        if _DECIMAL_HEADING.match(line) and previous[-1:] in {"", ".", ";", "!", "?"}:
+            # "3.2 Postnatal evaluation" after a finished sentence: a numbered part of the section (decimal numbers
+            # number a policy's parts, never its list items), in sentence case as often as in title case
+            name = _DECIMAL_HEADING.match(line).group("name").strip()
+            return name, _part_of(kind, name)
         if numbered and is_numbered_heading(line) and _numbered_part(line, previous, next_line):
             # "III. Surgical Excision of Axillary Sweat Glands" between a finished item and "Excision or curettage
             # ... when all of the following are met:" (or "A. ...") heads a part of the policy, not a list item

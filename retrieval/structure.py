@@ -134,6 +134,7 @@ def parse(text: str) -> Structure:
                     if text[s:e].strip() and not _PAGE_FOOTER.match(text[s:e]) and _key(text[s:e]) not in furniture), "")
               for block in blocks] + [""]
 
+    last_content = ""  # the last line read that is no page furniture: what a line right after a running header follows
     for block_number, block in enumerate(blocks):
         block_start = block[0][0]
         # the next block's first line past a page break's running header and footer ("... for ANY of the following:" |
@@ -220,6 +221,11 @@ def parse(text: str) -> Structure:
                 resumed = None
             following = block[line_number + 1:] if line_number + 1 < len(block) else []
             previous = text[block[line_number - 1][0]:block[line_number - 1][1]].strip() if line_number else ""
+            if previous and (_PAGE_FOOTER.match(previous) or _key(previous) in furniture):
+                # "... addressed in Section 4." | "Page 2 of 6" | running header | "4. Not Covered and Not Medically
+                # Necessary": the line follows the page's last line of text, not its furniture
+                previous = last_content
+            last_content = line.strip()
             continuation = bool(previous) and not after_heading_line and previous[-1] not in ".:;!?" \
                 and not _PAGE_FOOTER.match(previous) and not _RULE_LINE.fullmatch(previous) \
                 and not ((CODE_ROW.match(previous) or _ICD10_ROW.match(previous))
@@ -463,6 +469,10 @@ def _item_ended(previous: str, line: str, width: int) -> bool:
     """Does a list item end at the previous line? It does when that line ends a sentence well short of the wrap
     width and this line starts a new one (in a PDF a hard-wrapped item fills its lines)."""
     stripped = line.strip()
+    if previous.endswith(".") and stripped[:1].isupper() and stripped.endswith(":") and not BULLET.match(line):
+        # "... oxygen regularly ("just in case" oxygen)." then "Devoted Health considers the following experimental,
+        # investigational or unproven:": a finished item, then the lead-in of the next list, however long the lines
+        return True
     return (width >= 60 and previous.endswith(".") and len(previous) < 0.6 * width
             and stripped[:1].isupper() and not BULLET.match(line))
 

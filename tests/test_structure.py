@@ -448,6 +448,50 @@ def test_a_list_set_in_under_an_item_with_the_same_bullet_sign_belongs_to_that_i
     assert parent["1. Cochlear im"] == at["I. Investigati"]
 
 
+def test_a_decimal_numbered_line_in_sentence_case_after_a_finished_item_heads_a_part():
+    text = ("3. WHEN THE SERVICE IS COVERED\n"
+            "3.1 General criteria\n"
+            "The plan covers CMA when ALL of the following are met:\n"
+            "a. The test is ordered by a medical geneticist; AND\n"
+            "b. The test is performed by a laboratory certified under\n"
+            "the Clinical Laboratory Improvement Amendments\n"
+            "(CLIA).\n"
+            "3.2 Postnatal evaluation\n"
+            "CMA is considered medically necessary for the genetic\n"
+            "evaluation of a child or adult with any of the following:\n"
+            "a. Autism spectrum disorder;\n")
+    units = _units_with_text(text)
+    item = next(t for u, t in units if t.startswith("The test is performed"))
+    assert item.endswith("(CLIA).")  # the heading and the next lead-in are no part of the item
+    lead = next(n for n, (u, t) in enumerate(units) if t.startswith("CMA is considered"))
+    assert units[lead][0].kind == "lead_in"
+    assert next(u for u, t in units if t.startswith("Autism")).parent_index == lead
+
+
+def test_a_lead_in_after_a_finished_item_is_no_wrapped_line_of_it():
+    text = ("POLICY\n"
+            "The plan considers the following not medically necessary:\n"
+            "\u2022 Emergency or stand-by oxygen for a member who does not use oxygen regularly (\"just in case\" oxygen).\n"
+            "The plan considers the following experimental, investigational or unproven:\n"
+            "\u2022 Home oxygen for the treatment of migraine headache;\n")
+    units = _units_with_text(text)
+    lead = next(n for n, (u, t) in enumerate(units) if t.startswith("The plan considers the following experimental"))
+    assert units[lead][0].kind == "lead_in" and units[lead][0].verdict == "investigational"
+    assert next(u for u, t in units if t.startswith("Home oxygen")).parent_index == lead
+
+
+def test_a_numbered_heading_right_under_a_running_header_follows_the_last_page_s_text():
+    header = "Acme Health | Medicare Advantage Coverage Guideline AH-014 | Home Oxygen Therapy\n"
+    footer = "Acme Health - Proprietary.\nPage {} of 3\n"
+    filler = "Background sentence about the service that fills the page so pages are far apart.\n" * 8
+    text = (header + "POLICY\n" + filler + "Oxygen for migraine is addressed in Section 4.\n" + footer.format(1) + "\n"
+            + header + "4. Not Covered and Not Medically Necessary\n"
+            + "The plan considers home oxygen for angina without hypoxemia not medically necessary.\n" + filler
+            + footer.format(2) + "\n" + header + filler + footer.format(3))
+    units = _units_with_text(text)
+    assert any(u.kind == "heading" and t == "4. Not Covered and Not Medically Necessary" for u, t in units)
+
+
 def test_a_list_item_cut_by_a_page_break_resumes_after_the_running_header():
     header = "Acme Health Plan  |  Medical Policy  |  Policy #: 117\n"
     footer = "© 2025 Acme Health Plan, Inc., an Independent Licensee. This document is public information.\nPage {} of 3\n"

@@ -1354,3 +1354,11 @@ def test_a_follow_up_that_states_only_an_age_is_asked_of_the_service_the_convers
 def test_an_html_list_nested_in_an_item_is_that_items_list(engine: AnswerEngine) -> None:
     answer = engine.ask("IEHP - cochlear implant for single-sided deafness in a 3 year old, covered?")
     assert answer.verdict == "investigational"
+
+
+def test_a_positive_statement_about_the_non_kind_does_not_answer_the_asked_kind(engine: AnswerEngine) -> None:
+    # "Presbyterian considers a noninvasive non-spinal electrical bone growth stimulator medically necessary when ...
+    # Nonunion of a fracture of an appendicular bone (for example, the humerus ...)" is not about an implanted one
+    answer = engine.ask("Presbyterian Health Plan: is an implanted (invasive) bone growth stimulator covered for a "
+                        "humerus nonunion?")
+    assert answer.verdict == "investigational"

@@ -36,6 +36,23 @@ def _raw(candidate) -> float:
     return candidate[0] / (0.9 if candidate[2] is None else 1.0)
 
 
+def _other_kind(view: PolicyView, statement: Statement, unit: Unit, u: Understanding) -> bool:
+    """Is a positive statement (or one of its items) about the other kind of what was asked: "a noninvasive non-spinal
+    electrical bone growth stimulator" for an invasive one, "non-syndromic" for a syndromic case, "in a nonsmoker" for
+    a member who smokes? It names the asked word to say that the statement is not about it."""
+    if listed_verdict(statement, None if unit is statement.unit else unit) not in POSITIVE:
+        return False
+    text = view.text_of(statement.unit) if unit is statement.unit else \
+        f"{view.text_of(statement.unit)} {view.text_of(unit)}"
+    for word in dict.fromkeys(u.content):
+        if len(word) < 4:
+            continue
+        other = re.compile(rf"\bnon-?\s?{re.escape(word)}", re.I)
+        if other.search(text) and not other.search(u.expanded):
+            return True
+    return False
+
+
 def _verdict_of(candidate) -> str | None:
     _, statement, item = candidate
     return listed_verdict(statement, item)
@@ -189,6 +206,8 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
             for unit in [statement.unit, *statement.items]:
                 stated_absent = [w for w in absent if states_absent(view, unit, w)]
                 score = match(indication + stated_absent, unit, view)
+                if score and _other_kind(view, statement, unit, u):
+                    score = 0.0
                 if unit is statement.unit:
                     score *= 0.9  # a named list item is the more specific match
                 scored.append((score, statement, None if unit is statement.unit else unit))
