@@ -105,6 +105,13 @@ def is_list_line(line: str) -> bool:
     return bool(BULLET.match(line)) and not is_numbered_heading(line)
 
 
+def _sentence_case_heading(name: str, previous: str, next_line: str) -> bool:
+    """ "Coverage position" between a finished sentence and "1. Covered indications": a payer that writes its headings in
+    sentence case names a known section on a line of its own, with no blank line around it in PDF text."""
+    return (len(name.split()) <= 4 and name[:1].isupper() and previous[-1:] == "."
+            and (next_line[:1].isupper() or bool(BULLET.match(next_line))))
+
+
 def _numbered_part(line: str, previous: str, next_line: str) -> bool:
     """A numbered Title Case line after a finished sentence, followed by a sentence or by a list of another marker
     style ("IV. Endoscopic Thoracic Sympathectomy" | "A. ETS at the T2 to T4 level ..."), names a part of the policy.
@@ -174,7 +181,8 @@ def heading_name(
         # "I. POLICY" between two rule lines ("=====") heads its section like a first line does
         name = (numbered.group("name") if numbered and is_numbered_heading(line) else stripped).rstrip(":").strip()
         if (len(name.split()) <= 6 and stripped[-1] not in ".;,!?" and section_kind(name) != "other"
-                and (title_case(name) or _all_caps(name)) and not CODE_ROW.match(line)
+                and (title_case(name) or _all_caps(name) or _sentence_case_heading(name, previous, next_line))
+                and not CODE_ROW.match(line)
                 and (not BULLET.match(line) or (numbered and is_numbered_heading(line)))
                 and not re.search(r"(?:\s|\.{2,})\d+$", name)):
             return name, False

@@ -492,6 +492,20 @@ def test_a_numbered_heading_right_under_a_running_header_follows_the_last_page_s
     assert any(u.kind == "heading" and t == "4. Not Covered and Not Medically Necessary" for u, t in units)
 
 
+def test_a_known_section_named_in_sentence_case_on_its_own_line_heads_it():
+    # PDF text with no blank lines, a payer whose headings are in sentence case
+    text = ("Description\n"
+            "Acupuncture is the insertion of thin needles into points on the skin. A typical session lasts 30 minutes.\n"
+            "Coverage position\n"
+            "1. Covered indications\n"
+            "The plan covers acupuncture as medically necessary for one or more of the following conditions:\n"
+            "a. Nausea and vomiting related to pregnancy, chemotherapy or surgery;\n"
+            "b. Insomnia;\n")
+    assert ("Coverage position", "policy", False) in _sections(text)
+    covers = next(u for u in _units(text) if u.text.startswith("The plan covers"))
+    assert covers.section_kind in {"policy", "criteria"}
+
+
 def test_a_list_item_cut_by_a_page_break_resumes_after_the_running_header():
     header = "Acme Health Plan  |  Medical Policy  |  Policy #: 117\n"
     footer = "© 2025 Acme Health Plan, Inc., an Independent Licensee. This document is public information.\nPage {} of 3\n"
