@@ -466,10 +466,17 @@ def refine(view: PolicyView, u: Understanding, finding: Finding) -> Finding:
     rhinoplasty is not covered.") is quoted first; when it states a different verdict, it carries the answer."""
     if not u.indication or finding.verdict in {None, "no_statement"}:
         return finding
+    if u.age_months is not None and finding.verdict not in POSITIVE and any(
+            role == "verdict" and _age_fits(u.age_months, view.text_of(unit)) for unit, role, _ in finding.cites):
+        # "Bariatric surgery for children younger than 13 years is considered investigational" for a 12-year-old: the
+        # age the policy excludes decides, whatever else the question's words name ("weight loss" of "weight loss
+        # surgery" in "Revision performed solely for inadequate weight loss ...")
+        return finding
     cited = {unit.unit_id for unit, _, _ in finding.cites}
     kinds = {s.unit.section_kind for s in view.statements} | STATEMENT_SECTIONS
-    pool = [x for k in kinds for x in view.units_by_section_kind.get(k, [])
-            if x.kind in {"sentence", "lead_in", "list_item"}]
+    # (in the document's order, so a tie goes to the earlier sentence on every run, whatever order the set of kinds has)
+    pool = sorted((x for k in kinds for x in view.units_by_section_kind.get(k, [])
+                   if x.kind in {"sentence", "lead_in", "list_item"}), key=lambda x: x.start)
     scored = sorted(((match(list(u.indication), x, view), x) for x in pool), key=lambda t: -t[0])
     if not scored or scored[0][0] < 0.6 or scored[0][1].unit_id in cited:
         return finding
