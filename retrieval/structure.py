@@ -253,6 +253,12 @@ def parse(text: str) -> Structure:
                     subheading = True
                 if current_kind() == "codes" and "code" in name.lower() and not strong_heading(line):
                     subheading = True  # "Code Description" heads the columns of a code table
+                if not subheading and section_kind(name) == "other" and current_kind() in STATEMENT_KINDS - {"prior_approval"} \
+                        and any(u.verdict for u in units if u.section_index == len(sections) - 1) and not _not_a_part(name):
+                    # "PRIMARY BARIATRIC SURGERY - ADULTS", "Replacement of External Components", "Continuing treatment"
+                    # after the policy's statements name no section: they head parts of the statement section, whose
+                    # statements they hold ("IMPORTANT NOTICE", "PROCEDURE", "Related Policies" are no parts of it)
+                    subheading = True
                 s, e = _trim(text, start, end)
                 if subheading:
                     units.append(RawUnit("heading", s, e, len(sections) - 1, group=new_group()))
@@ -516,6 +522,13 @@ def _catch_all_after(previous: str, line: str, following: list[str]) -> bool:
 
 def _opens_list(text: str, unit: RawUnit) -> bool:
     return text[unit.start:unit.end].rstrip().endswith(":")
+
+
+def _not_a_part(name: str) -> bool:
+    """A heading after the statements that starts the document's furniture, not a part of its policy (sections.toml
+    [words] not_a_part, or a table of contents' dotted leader)."""
+    words = set(re.findall(r"[a-z]+", name.lower()))
+    return bool(words & lexicon.words("sections", "not_a_part")) or bool(re.search(r"\.{3,}", name))
 
 
 def _catch_all_item(item: str) -> bool:

@@ -1362,3 +1362,11 @@ def test_a_positive_statement_about_the_non_kind_does_not_answer_the_asked_kind(
     answer = engine.ask("Presbyterian Health Plan: is an implanted (invasive) bone growth stimulator covered for a "
                         "humerus nonunion?")
     assert answer.verdict == "investigational"
+
+
+def test_a_heading_naming_no_section_after_the_statements_heads_a_part_of_them(engine: AnswerEngine) -> None:
+    # MedStar's "Attended Facility-Based Polysomnography (PSG)" part under its POLICY holds the statement for children
+    answer = engine.ask("Will MedStar Family Choice approve a sleep study for my 4 year old with Down syndrome before "
+                        "the ENT takes out his tonsils and adenoids?")
+    assert answer.verdict == "covered_with_criteria"
+    assert any("Down syndrome" in c.quote for c in answer.citations[:2])
