@@ -1343,14 +1343,6 @@ def test_a_short_form_written_in_capitals_is_no_misspelling(engine: AnswerEngine
     assert "prolotherapy" in engine.reader.read("IS PROLOTHERAPHY COVRED BY UHC").expanded
 
 
-def test_a_follow_up_that_states_only_an_age_is_asked_of_the_service_the_conversation_named(
-        engine: AnswerEngine) -> None:
-    # "15 year old" names no use: the follow-up goes on with home sleep apnea testing, not the policy's other service
-    answer = engine.ask("what about for a 15 year old?", history=["Does GlobalHealth cover home sleep apnea testing?"])
-    assert answer.verdict == "not_medically_necessary"
-    assert "Home" in answer.citations[0].quote
-
-
 def test_an_html_list_nested_in_an_item_is_that_items_list(engine: AnswerEngine) -> None:
     answer = engine.ask("IEHP - cochlear implant for single-sided deafness in a 3 year old, covered?")
     assert answer.verdict == "investigational"
