@@ -186,10 +186,11 @@ def heading_name(
                 and (not BULLET.match(line) or (numbered and is_numbered_heading(line)))
                 and not re.search(r"(?:\s|\.{2,})\d+$", name)):
             return name, False
-        if _DECIMAL_HEADING.match(line) and previous[-1:] in {"", ".", ";", "!", "?"}:
+        decimal = _DECIMAL_HEADING.match(line)
+        if decimal and previous[-1:] in {"", ".", ";", "!", "?"}:
             # "3.2 Postnatal evaluation" after a finished sentence: a numbered part of the section (decimal numbers
             # number a policy's parts, never its list items), in sentence case as often as in title case
-            name = _DECIMAL_HEADING.match(line).group("name").strip()
+            name = decimal.group("name").strip()
             return name, _part_of(kind, name)
         if numbered and is_numbered_heading(line) and _numbered_part(line, previous, next_line):
             # "III. Surgical Excision of Axillary Sweat Glands" between a finished item and "Excision or curettage

@@ -36,21 +36,21 @@ def _raw(candidate) -> float:
     return candidate[0] / (0.9 if candidate[2] is None else 1.0)
 
 
-def _other_kind(view: PolicyView, statement: Statement, unit: Unit, u: Understanding) -> bool:
-    """Is a positive statement (or one of its items) about the other kind of what was asked: "a noninvasive non-spinal
-    electrical bone growth stimulator" for an invasive one, "non-syndromic" for a syndromic case, "in a nonsmoker" for
-    a member who smokes? It names the asked word to say that the statement is not about it."""
-    if listed_verdict(statement, None if unit is statement.unit else unit) not in POSITIVE:
+def _other_kinds(u: Understanding) -> list[re.Pattern[str]]:
+    """ "non-invasive", "nonsmoker": the "non-" kinds of the asked words that the question itself does not ask about."""
+    kinds = (re.compile(rf"\bnon-?\s?{re.escape(word)}", re.I) for word in dict.fromkeys(u.content) if len(word) >= 4)
+    return [kind for kind in kinds if not kind.search(u.expanded)]
+
+
+def _other_kind(view: PolicyView, statement: Statement, unit: Unit, kinds: list[re.Pattern[str]]) -> bool:
+    """Is a positive statement (or one of its items) about the other kind of what was asked (`_other_kinds`): "a
+    noninvasive non-spinal electrical bone growth stimulator" for an invasive one, "non-syndromic" for a syndromic case,
+    "in a nonsmoker" for a member who smokes? It names the asked word to say that the statement is not about it."""
+    if not kinds or listed_verdict(statement, None if unit is statement.unit else unit) not in POSITIVE:
         return False
     text = view.text_of(statement.unit) if unit is statement.unit else \
         f"{view.text_of(statement.unit)} {view.text_of(unit)}"
-    for word in dict.fromkeys(u.content):
-        if len(word) < 4:
-            continue
-        other = re.compile(rf"\bnon-?\s?{re.escape(word)}", re.I)
-        if other.search(text) and not other.search(u.expanded):
-            return True
-    return False
+    return any(kind.search(text) for kind in kinds)
 
 
 def _verdict_of(candidate) -> str | None:
@@ -202,11 +202,12 @@ def _coverage(index: LoadedIndex, view: PolicyView, u: Understanding) -> Finding
     # measurable progress"): there it counts as asked
     absent = [w for w in u.negated if w in policy_words and w not in generic]
     if indication:
+        other_kinds = _other_kinds(u)
         for statement in view.statements:
             for unit in [statement.unit, *statement.items]:
                 stated_absent = [w for w in absent if states_absent(view, unit, w)]
                 score = match(indication + stated_absent, unit, view)
-                if score and _other_kind(view, statement, unit, u):
+                if score and _other_kind(view, statement, unit, other_kinds):
                     score = 0.0
                 if unit is statement.unit:
                     score *= 0.9  # a named list item is the more specific match
