@@ -165,7 +165,7 @@ def test_an_answer_writer_rewords_the_text_but_not_the_verdict_or_quotes(engine)
 
 def test_an_age_the_policy_excludes_is_not_overridden_by_a_sentence_naming_the_lay_words(engine):
     # "weight loss" of "weight loss surgery" is also in "Revision performed solely for inadequate weight loss ... not
-    # medically necessary"; the 12-year-old's answer is the age the policy excludes
-    answer = engine.ask("Is weight loss surgery covered for a 12-year-old under the Prairie policy?")
+    # medically necessary", and the question names nothing else; the 12-year-old's answer is the age the policy excludes
+    answer = engine.ask("Prairie weight loss surgery, patient is 12")
     assert answer.verdict == "investigational"
     assert answer.citations[0].quote == "Bariatric surgery for children younger than 13 years is considered investigational."
